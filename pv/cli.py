@@ -1,0 +1,227 @@
+"""The ``pv`` command line. Each command is a thin shell over a library function.
+
+Every command takes ``--db PATH`` (default ``$PV_DB``, else ``./pv.duckdb``). Errors print one sentence saying
+what to do; ``--debug`` (or ``PV_DEBUG=1``) shows the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pv import __version__, db
+from pv.errors import PvError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Pharmacovigilance signal detection in DuckDB.")
+console = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Database file (default: $PV_DB, else ./pv.duckdb).", show_default=False)
+]
+
+
+def default_sample_dir() -> Path:
+    """``./sample_data`` if there is one, else the copy next to the installed package."""
+    here = Path("sample_data")
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parent.parent / "sample_data"
+
+
+@contextmanager
+def _status(message: str):
+    with console.status(message) as status:
+        yield lambda text: status.update(f"{message}: {text}")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="FAERS/AERS quarterly zips, extracted folders, or folders of zips.")],
+    db_path: DbOption = None,
+    format: Annotated[str, typer.Option("--format", help="faers (quarterly ASCII files) or csv (report-level CSV).")] = "faers",
+    source: Annotated[str, typer.Option(help="With --format csv: name that namespaces the report ids.")] = "csv",
+    map_drugs: Annotated[bool, typer.Option("--map-drugs", help="With --format csv: map drug names to ingredients.")] = False,
+) -> None:
+    """Load quarterly files (or a report CSV) into the raw tables. Re-running is safe."""
+    from pv.ingest import ingest_path, ingest_report_csv
+
+    if format not in {"faers", "csv"}:
+        raise PvError(f"--format must be faers or csv, not {format!r}.")
+    con = db.connect(db_path)
+    results = []
+    with _status("Ingesting") as say:
+        for path in paths:
+            if format == "csv":
+                results.append(ingest_report_csv(con, path, source_name=source, map_drugs=map_drugs))
+            else:
+                results.extend(ingest_path(con, path, say))
+    _print_ingest(results)
+
+
+def _print_ingest(results) -> None:
+    table = Table(title="Ingest", show_edge=False)
+    for col in ("source", "quarter", "status", "rows", "quarantined", "seconds"):
+        table.add_column(col, justify="right" if col in {"rows", "quarantined", "seconds"} else "left")
+    for r in results:
+        table.add_row(Path(r.source).name, r.quarter or "-", r.status, f"{sum(r.rows.values()):,}",
+                      f"{r.n_quarantined:,}", f"{r.seconds:.1f}")
+    console.print(table)
+    for r in results:
+        if r.status == "skipped":
+            console.print(f"[dim]{r.message}[/dim]")
+        if r.n_quarantined:
+            console.print(f"[yellow]{Path(r.source).name}: {r.n_quarantined:,} row(s) quarantined; "
+                          "see `pv status` and the quarantine table.[/yellow]")
+
+
+@app.command()
+def standardize(db_path: DbOption = None) -> None:
+    """Rebuild case_report, case_drug, case_event and case_duplicate from the raw tables."""
+    from pv import standardize as std
+
+    con = db.connect(db_path)
+    with _status("Standardizing") as say:
+        counts = std.build(con, say)
+    console.print(
+        f"Standardized in {counts['seconds']:.1f} s: {counts['case_report']:,} cases, "
+        f"{counts['case_drug']:,} case-drug rows, {counts['case_event']:,} case-event rows, "
+        f"{counts['case_duplicate']:,} cases in probable-duplicate groups."
+    )
+
+
+@app.command()
+def status(
+    db_path: DbOption = None,
+    unmapped: Annotated[int, typer.Option("--unmapped", help="List this many of the most frequent unmapped drug names.")] = 0,
+) -> None:
+    """What is loaded: quarters, cases, drugs, events, quarantined rows, unmapped drug names."""
+    from pv.status import summary
+
+    con = db.connect(db_path, read_only=True)
+    s = summary(con, top_unmapped=unmapped)
+    _print_summary(s)
+
+
+def _print_summary(s: dict) -> None:
+    console.print(f"[bold]Database[/bold] {s['db']}")
+    if s["loads"]:
+        table = Table(title="Loaded sources", show_edge=False)
+        for col in ("quarter", "reports", "quarantined", "loaded at", "source"):
+            table.add_column(col, justify="right" if col in {"reports", "quarantined"} else "left", no_wrap=True)
+        for row in s["loads"]:
+            table.add_row(row["quarter"] or row["format"], f"{row['n_reports']:,}", f"{row['n_quarantined']:,}",
+                          str(row["finished_at"])[:16], Path(row["source_path"]).name)
+        console.print(table)
+    else:
+        console.print("Nothing loaded yet: run `pv ingest PATH` or `pv run`.")
+        return
+    if s["standardized"]:
+        console.print(
+            f"Cases {s['cases']:,} (de-duplicated; {s['duplicate_cases']:,} in probable-duplicate groups, "
+            f"{s['deleted_cases']:,} deleted by FDA) · drugs {s['drugs']:,} · events (PTs) {s['events']:,}"
+        )
+        console.print(
+            f"Drug rows with an unmapped name: {s['unmapped_rows']:,} ({s['unmapped_names']:,} distinct names)"
+            + ("; edit sql/seeds/drug_synonym.csv, then `pv standardize`" if s["unmapped_rows"] else "")
+        )
+        for name, n in s.get("top_unmapped", []):
+            console.print(f"  {n:>8,}  {name}")
+    else:
+        console.print("[yellow]The standardized layer is not built: run `pv standardize`.[/yellow]")
+    if s["quarantined"]:
+        console.print(f"[yellow]Quarantined rows: {s['quarantined']:,}[/yellow]")
+        for reason, n in s["quarantine_reasons"]:
+            console.print(f"  {n:>8,}  {reason}")
+    else:
+        console.print("Quarantined rows: 0")
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option(help="Folder to write the quarterly zips into.")] = Path("sample_data"),
+    reports: Annotated[int, typer.Option(help="Reports in all (initial versions and follow-ups).")] = 24_000,
+    quarters: Annotated[int | None, typer.Option(help="Number of quarters (default: one per 400,000 reports, at least 6).")] = None,
+    start: Annotated[str, typer.Option(help="First quarter, e.g. 2019Q1.")] = "2019Q1",
+    seed: Annotated[int, typer.Option(help="Random seed; the same arguments give byte-identical zips.")] = 20240101,
+) -> None:
+    """Write deterministic synthetic FAERS quarters (FDA's exact ASCII layout)."""
+    from pv.synth import write_quarters
+
+    n_quarters = quarters or max(6, -(-reports // 400_000))
+    t0 = time.perf_counter()
+    with _status("Generating") as say:
+        paths = write_quarters(out, reports, n_quarters, start=start, seed=seed, progress=say)
+    size = sum(p.stat().st_size for p in paths)
+    console.print(f"Wrote {len(paths)} quarter(s), {reports:,} reports, {size / 1e6:.1f} MB to {out} "
+                  f"in {time.perf_counter() - t0:.1f} s.")
+
+
+@app.command()
+def run(
+    db_path: DbOption = None,
+    inbox: Annotated[Path | None, typer.Option(help="Folder of quarterly zips (default: sample_data/).")] = None,
+) -> None:
+    """Ingest every quarter in the inbox (default: the bundled sample data), standardize, and summarize."""
+    from pv import standardize as std
+    from pv.ingest import ingest_path
+    from pv.status import summary
+
+    inbox = inbox or default_sample_dir()
+    con = db.connect(db_path)
+    with _status(f"Ingesting {inbox}") as say:
+        results = ingest_path(con, inbox, say)
+    _print_ingest(results)
+    with _status("Standardizing") as say:
+        std.build(con, say)
+    con.close()
+    _print_summary(summary(db.connect(db_path, read_only=True)))
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    if debug:
+        os.environ["PV_DEBUG"] = "1"
+    if version:
+        console.print(f"pv {__version__}")
+        raise typer.Exit()
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except PvError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("[red]interrupted:[/red] the database was left as it was before the step that was running.")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # the click usage errors and anything unexpected
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        if os.environ.get("PV_DEBUG"):
+            raise
+        err.print(f"[red]error:[/red] {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

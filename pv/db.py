@@ -1,0 +1,146 @@
+"""DuckDB connection and the one place SQL text is read and rendered.
+
+SQL lives in ``sql/`` as ``.sql`` files. Values reach it only as DuckDB named parameters (``$name``), bound by
+DuckDB. A file declares its parameters in a header comment::
+
+    -- params: quarter, load_id
+
+and :func:`execute` refuses a call that misses a declared parameter or passes an undeclared one (SqlRender's
+habit). Nothing is ever formatted into SQL text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from pv.errors import PvError
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_DB = "pv.duckdb"
+
+
+def sql_dir() -> Path:
+    """``sql/`` of the source tree, or the copy packaged into the wheel as ``pv/_sql``."""
+    for candidate in (_PACKAGE_DIR.parent / "sql", _PACKAGE_DIR / "_sql"):
+        if candidate.is_dir():
+            return candidate
+    raise PvError("pv's SQL files were not found next to the package; reinstall pv.")
+
+
+def resolve_db_path(db: str | os.PathLike | None = None) -> Path:
+    """``--db`` if given, else ``$PV_DB``, else ``./pv.duckdb``."""
+    return Path(db or os.environ.get("PV_DB") or DEFAULT_DB)
+
+
+def connect(db: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path = resolve_db_path(db)
+    if str(path) != ":memory:" and read_only and not path.exists():
+        raise PvError(f"No database at {path}; run `pv ingest` or `pv run` first, or pass --db.")
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise PvError(
+                f"The database {path} is in use by another pv process; wait for it to finish and try again."
+            ) from exc
+        raise PvError(f"Cannot open the database {path}: {exc}") from exc
+    return con
+
+
+_PARAMS_RE = re.compile(r"^--\s*params:\s*(.*)$", re.MULTILINE)
+_USED_RE = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_IDENT_SLOT_RE = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+_IDENT_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+@cache
+def _load(name: str) -> tuple[str, frozenset[str]]:
+    path = sql_dir() / f"{name}.sql"
+    text = path.read_text(encoding="utf-8")
+    declared: set[str] = set()
+    for match in _PARAMS_RE.finditer(text):
+        declared |= {p.strip() for p in match.group(1).split(",") if p.strip()}
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+    used = set(_USED_RE.findall(body))
+    if used != declared:
+        raise PvError(f"sql/{name}.sql declares params {sorted(declared)} but uses {sorted(used)}.")
+    return text, frozenset(declared)
+
+
+def statements(name: str) -> list[str]:
+    """The statements of ``sql/<name>.sql`` (split on a ``;`` that ends a line)."""
+    text, _ = _load(name)
+    parts = re.split(r";\s*$", text, flags=re.MULTILINE)
+    return [p.strip() for p in parts if _has_code(p)]
+
+
+def _has_code(sql: str) -> bool:
+    return any(line.strip() and not line.strip().startswith("--") for line in sql.splitlines())
+
+
+def execute(
+    con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, identifiers: dict | None = None
+):
+    """Run every statement of ``sql/<name>.sql`` with the declared named parameters bound.
+
+    ``identifiers`` fills ``{{ slot }}`` placeholders with table or column names, never values: each must be a
+    plain lower-case identifier, and every slot must be filled. Returns the cursor of the last statement.
+    """
+    _, declared = _load(name)
+    given = set(params or {})
+    if given != declared:
+        missing, unused = sorted(declared - given), sorted(given - declared)
+        raise PvError(f"sql/{name}.sql: missing params {missing}, unused params {unused}.")
+    stmts = _render_identifiers(name, statements(name), identifiers or {})
+    rows: list[tuple] = []
+    for stmt in stmts:
+        used = set(_USED_RE.findall(stmt))
+        bound = {k: v for k, v in (params or {}).items() if k in used}
+        # Fetch everything: DuckDB refuses other work on a connection with an unfinished result.
+        rows = (con.execute(stmt, bound) if bound else con.execute(stmt)).fetchall()
+    return rows
+
+
+def query(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, identifiers: dict | None = None):
+    """Run a one-statement ``sql/<name>.sql`` and return its result as an Arrow table."""
+    _, declared = _load(name)
+    if set(params or {}) != declared:
+        raise PvError(f"sql/{name}.sql: needs params {sorted(declared)}, got {sorted(params or {})}.")
+    (stmt,) = _render_identifiers(name, statements(name), identifiers or {})
+    cur = con.execute(stmt, params or {}) if params else con.execute(stmt)
+    return cur.to_arrow_table()
+
+
+def one(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None):
+    """First row of a short inline query (fully fetched), or None."""
+    rows = con.execute(sql, params or {}).fetchall() if params else con.execute(sql).fetchall()
+    return rows[0] if rows else None
+
+
+def _render_identifiers(name: str, stmts: list[str], identifiers: dict) -> list[str]:
+    slots = {s for stmt in stmts for s in _IDENT_SLOT_RE.findall(stmt)}
+    if slots != set(identifiers):
+        raise PvError(
+            f"sql/{name}.sql: identifier slots {sorted(slots)} but got {sorted(identifiers)}."
+        )
+    for key, value in identifiers.items():
+        if not isinstance(value, str) or not _IDENT_RE.match(value):
+            raise PvError(f"sql/{name}.sql: {key}={value!r} is not a plain identifier.")
+    return [_IDENT_SLOT_RE.sub(lambda m: identifiers[m.group(1)], stmt) for stmt in stmts]
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_name = $t order by ordinal_position",
+        {"t": table},
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(one(con, "select count(*) from information_schema.tables where table_name = $t", {"t": table})[0])

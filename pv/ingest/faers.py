@@ -1,0 +1,185 @@
+"""Load FDA FAERS / legacy AERS quarterly files into the raw tables, one quarter per transaction.
+
+Per quarter: every file is read and parsed first (nothing written yet), then one transaction replaces any
+earlier load of that quarter, appends the rows with their lineage, the bad rows to ``quarantine``, and a row to
+``ingest_log``. A failure or Ctrl-C anywhere rolls the transaction back, so the database is exactly as it was
+before that quarter. A file already loaded (same SHA-256) is skipped and said to be so.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pv import db
+from pv.errors import InputRefused
+from pv.ingest.dollar import BadRow, parse_dollar_file
+from pv.ingest.layout import KINDS, RAW_TABLE, era_of
+from pv.ingest.sources import QuarterSource, discover
+
+LINEAGE = ("load_id", "quarter", "source_file", "source_sha256")
+Progress = Callable[[str], None]
+
+# The quarter cannot be used without these; the others are loaded when present.
+REQUIRED_KINDS = ("demo", "drug", "reac")
+
+
+@dataclass
+class IngestResult:
+    source: str
+    quarter: str | None
+    status: str                      # loaded | replaced | skipped
+    load_id: int | None = None
+    rows: dict[str, int] = field(default_factory=dict)
+    n_quarantined: int = 0
+    n_rejoined: int = 0
+    n_latin1_lines: int = 0
+    seconds: float = 0.0
+    message: str = ""
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    db.execute(con, "raw/schema")
+
+
+def ingest_path(con: duckdb.DuckDBPyConnection, path: str | Path, progress: Progress | None = None) -> list[IngestResult]:
+    """Ingest every quarter found in ``path`` (zip, quarter folder, or folder of zips)."""
+    ensure_schema(con)
+    return [ingest_quarter(con, source, progress) for source in discover(Path(path))]
+
+
+def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progress: Progress | None = None) -> IngestResult:
+    say = progress or (lambda _msg: None)
+    started, t0 = datetime.now(), time.perf_counter()
+    sha = source.sha256
+    same = db.one(con, "select load_id from ingest_log where source_sha256 = $sha and status = 'loaded'", {"sha": sha})
+    if same:
+        return IngestResult(str(source.path), source.quarter, "skipped", same[0],
+                            message=f"{source.path.name} ({source.quarter}) is already loaded (load {same[0]}); nothing to do.")
+    missing = [k for k in REQUIRED_KINDS if k not in source.members]
+    if missing:
+        raise InputRefused(
+            f"{source.path}: {source.quarter} has no {', '.join(k.upper() for k in missing)} file; "
+            "a quarter needs at least DEMO, DRUG and REAC. Is the download complete?"
+        )
+
+    parsed: dict[str, pa.Table] = {}
+    bad: list[tuple[str, str, BadRow]] = []
+    n_rejoined = n_latin1 = 0
+    for kind in KINDS:
+        if kind not in source.members:
+            continue
+        say(f"{source.quarter}: parsing {source.label(kind)}")
+        columns = [c for c in db.table_columns(con, RAW_TABLE[kind]) if c not in LINEAGE and c != "line_no"]
+        result = parse_dollar_file(source.read(kind), kind, source.label(kind), columns)
+        parsed[kind] = result.table
+        bad.extend((RAW_TABLE[kind], source.label(kind), row) for row in result.bad_rows)
+        n_rejoined += result.n_rejoined
+        n_latin1 += result.n_latin1_lines
+    deleted = None
+    if "delete" in source.members:
+        deleted, deleted_bad = parse_deleted(source.read("delete"))
+        bad.extend(("raw_deleted_case", source.label("delete"), row) for row in deleted_bad)
+
+    previous = con.execute(
+        "select load_id from ingest_log where quarter = $q and status = 'loaded'", {"q": source.quarter}
+    ).fetchall()
+    say(f"{source.quarter}: writing to the database")
+    con.begin()
+    try:
+        load_id = db.one(con, "select nextval('load_id_seq')")[0]
+        for kind in KINDS:
+            if previous:
+                db.execute(con, "raw/delete_quarter", {"quarter": source.quarter}, {"raw_table": RAW_TABLE[kind]})
+        if previous:
+            db.execute(con, "raw/delete_quarter", {"quarter": source.quarter}, {"raw_table": "raw_deleted_case"})
+            con.execute("delete from quarantine where quarter = $q", {"q": source.quarter})
+        rows: dict[str, int] = {}
+        for kind, table in parsed.items():
+            _append(con, RAW_TABLE[kind], table, load_id, source.quarter, source.label(kind), sha)
+            rows[kind] = table.num_rows
+        if deleted is not None:
+            _append(con, "raw_deleted_case", deleted, load_id, source.quarter, source.label("delete"), sha)
+            rows["deleted"] = deleted.num_rows
+        _quarantine(con, bad, load_id, source.quarter)
+        seconds = time.perf_counter() - t0
+        status = "replaced" if previous else "loaded"
+        message = (f"{source.quarter} re-issued: replaced load(s) {', '.join(str(p[0]) for p in previous)}"
+                   if previous else f"{source.quarter} loaded")
+        con.execute(
+            """
+            insert into ingest_log (load_id, source_path, source_sha256, format, quarter, status,
+                n_demo, n_drug, n_reac, n_outc, n_ther, n_indi, n_rpsr, n_deleted,
+                n_quarantined, n_rejoined, n_latin1_lines, seconds, started_at, finished_at, message)
+            values ($load_id, $path, $sha, $format, $quarter, 'loaded', $n_demo, $n_drug, $n_reac, $n_outc,
+                $n_ther, $n_indi, $n_rpsr, $n_deleted, $n_bad, $n_rejoined, $n_latin1, $seconds, $started,
+                current_localtimestamp(), $message)
+            """,
+            {"load_id": load_id, "path": str(source.path), "sha": sha, "format": era_of(source.quarter),
+             "quarter": source.quarter, **{f"n_{k}": rows.get(k) for k in (*KINDS, "deleted")},
+             "n_bad": len(bad), "n_rejoined": n_rejoined, "n_latin1": n_latin1, "seconds": seconds,
+             "started": started, "message": message},
+        )
+        for (old,) in previous:
+            con.execute("update ingest_log set status = 'superseded', superseded_by = $new where load_id = $old",
+                        {"new": load_id, "old": old})
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return IngestResult(str(source.path), source.quarter, status, load_id, rows, len(bad), n_rejoined, n_latin1,
+                        seconds, message)
+
+
+def _append(con, raw_table: str, table: pa.Table, load_id: int, quarter: str | None, source_file: str, sha: str) -> None:
+    con.register("incoming_rows", table)
+    try:
+        db.execute(con, "raw/insert_rows",
+                   {"load_id": load_id, "quarter": quarter, "source_file": source_file, "source_sha256": sha},
+                   {"raw_table": raw_table})
+    finally:
+        con.unregister("incoming_rows")
+
+
+def _quarantine(con, bad: list[tuple[str, str, BadRow]], load_id: int, quarter: str | None) -> None:
+    if not bad:
+        return
+    table = pa.table({
+        "table_name": [b[0] for b in bad],
+        "source_file": [b[1] for b in bad],
+        "line_no": pa.array([b[2].line_no for b in bad], pa.int64()),
+        "raw_text": [b[2].raw_text for b in bad],
+        "reason": [b[2].reason for b in bad],
+        "check_name": [b[2].check_name for b in bad],
+    })
+    con.register("incoming_bad_rows", table)
+    try:
+        db.execute(con, "raw/insert_quarantine", {"load_id": load_id, "quarter": quarter})
+    finally:
+        con.unregister("incoming_bad_rows")
+
+
+def parse_deleted(data: bytes) -> tuple[pa.Table, list[BadRow]]:
+    """FDA's deleted-case list: one caseid a line (a header line, if any, is skipped)."""
+    from pv.ingest.dollar import decode_lines
+
+    lines, _ = decode_lines(data)
+    caseids, line_nos, bad = [], [], []
+    for i, line in enumerate(lines, start=1):
+        value = line.strip().strip("$").strip()
+        if not value:
+            continue
+        if value.isdigit():
+            caseids.append(value)
+            line_nos.append(i)
+        elif i == 1 and value.lower().startswith("caseid"):
+            continue
+        else:
+            bad.append(BadRow(i, line, "a deleted-case line must hold one caseid (a whole number)", "parse.key_not_numeric"))
+    return pa.table({"caseid": pa.array(caseids, pa.string()), "line_no": pa.array(line_nos, pa.int64())}), bad

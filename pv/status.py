@@ -1,0 +1,46 @@
+"""What the database holds, as numbers a person can act on (`pv status`, the end of `pv run`)."""
+
+from __future__ import annotations
+
+import duckdb
+
+from pv import db
+
+
+def summary(con: duckdb.DuckDBPyConnection, top_unmapped: int = 0) -> dict:
+    path = db.one(con, "select path from duckdb_databases() where database_name = current_database()")
+    s: dict = {"db": path[0] if path else ":memory:", "loads": [], "standardized": False}
+    if not db.table_exists(con, "ingest_log"):
+        return s
+    s["loads"] = [
+        dict(zip(("quarter", "format", "source_path", "n_reports", "n_quarantined", "finished_at"), row, strict=True))
+        for row in con.execute(
+            "select quarter, format, source_path, coalesce(n_demo, n_report_rows, 0), n_quarantined, finished_at "
+            "from ingest_log where status = 'loaded' order by quarter nulls last, load_id"
+        ).fetchall()
+    ]
+    s["quarantined"] = db.one(con, "select count(*) from quarantine where released_at is null")[0]
+    s["quarantine_reasons"] = con.execute(
+        "select check_name || ' (' || table_name || ')', count(*) from quarantine where released_at is null "
+        "group by all order by 2 desc limit 10"
+    ).fetchall()
+    if not db.table_exists(con, "case_duplicate"):
+        return s
+    s["standardized"] = True
+    (s["cases"], s["duplicate_cases"], s["deleted_cases"], s["drugs"], s["events"],
+     s["unmapped_rows"], s["unmapped_names"]) = db.one(con, """
+        select
+            (select count(*) from case_report),
+            (select count(*) from case_duplicate),
+            (select count(distinct d.caseid) from raw_deleted_case as d),
+            (select count(distinct ingredient) from case_drug),
+            (select count(distinct pt) from case_event),
+            (select count(*) from case_drug where ingredient_source = 'unmapped'),
+            (select count(distinct ingredient) from case_drug where ingredient_source = 'unmapped')
+    """)
+    if top_unmapped:
+        s["top_unmapped"] = con.execute(
+            "select ingredient, count(*) as n from case_drug where ingredient_source = 'unmapped' "
+            "group by ingredient order by n desc, ingredient limit $k", {"k": top_unmapped}
+        ).fetchall()
+    return s

@@ -1,0 +1,396 @@
+"""Deterministic synthetic FAERS quarters in FDA's exact ASCII layout, for demos, tests and benchmarks.
+
+``write_quarters`` writes one ``faers_ascii_YYYYqN.zip`` per quarter (``ASCII/DEMOyyQq.txt`` ... and, from
+2019Q1, ``Deleted/DELETEyyQq.txt``), generated quarter by quarter with vectorized numpy, so memory is bounded
+by one quarter whatever the total (``pv synth --reports 20000000``). The same arguments give byte-identical
+zips.
+
+What it models, so the later stages have something real to find:
+
+* ~120 drugs (the brand names come from the committed synonym seed), MS disease-modifying therapies among
+  them, with alemtuzumab (LEMTRADA/CAMPATH names) reported more often than most;
+* reporting rates that follow the alemtuzumab review in the project's seed: thyroid autoimmunity (Graves'
+  disease, hyper- and hypothyroidism), ITP, anti-GBM disease, infusion reactions, herpes/VZV infections,
+  listeriosis, rare PML (strong for natalizumab), RCVS and stroke; a few known pairs for background drugs
+  (statins and myalgia, ACE inhibitors and cough ...); every other PT is drawn independently of the drugs;
+* FAERS's mess: follow-up versions of earlier cases, the same case sent twice under two caseids, deleted cases,
+  missing ages and sexes, brand names, lower-case names, dose text in names, prod_ai missing on some rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from pv import db
+
+# Relative frequency as a suspect drug; drugs not named here weigh 1.
+DRUG_WEIGHT = {
+    "ALEMTUZUMAB": 40, "NATALIZUMAB": 30, "OCRELIZUMAB": 30, "FINGOLIMOD": 25, "DIMETHYL FUMARATE": 25,
+    "RITUXIMAB": 25, "INTERFERON BETA-1A": 25, "INTERFERON BETA-1B": 10, "GLATIRAMER ACETATE": 20,
+    "TERIFLUNOMIDE": 10, "CLADRIBINE": 8, "ADALIMUMAB": 40, "ETANERCEPT": 25, "METHOTREXATE": 15,
+    "ATORVASTATIN": 15, "METFORMIN": 15, "LISINOPRIL": 10, "WARFARIN": 10, "APIXABAN": 12,
+    "ACETAMINOPHEN": 8, "LEVOTHYROXINE": 6, "SEMAGLUTIDE": 15, "PEMBROLIZUMAB": 12, "NIVOLUMAB": 10,
+    "LEVOFLOXACIN": 6,
+}
+
+# PTs reported for any drug (MedDRA spelling), with relative frequency.
+BACKGROUND_PT = {
+    "Nausea": 30, "Headache": 25, "Fatigue": 30, "Dizziness": 20, "Diarrhoea": 22, "Vomiting": 15,
+    "Drug ineffective": 35, "Pain": 15, "Off label use": 15, "Arthralgia": 12, "Rash": 12, "Pruritus": 10,
+    "Dyspnoea": 12, "Malaise": 10, "Pyrexia": 10, "Asthenia": 10, "Insomnia": 7, "Anxiety": 7,
+    "Depression": 6, "Back pain": 8, "Pain in extremity": 8, "Abdominal pain": 8, "Abdominal pain upper": 5,
+    "Cough": 6, "Weight decreased": 6, "Weight increased": 6, "Decreased appetite": 5, "Hypertension": 5,
+    "Hypotension": 4, "Chest pain": 5, "Oedema peripheral": 5, "Constipation": 6, "Urinary tract infection": 6,
+    "Pneumonia": 6, "Nasopharyngitis": 5, "Influenza": 3, "Fall": 7, "Muscle spasms": 4, "Myalgia": 4,
+    "Paraesthesia": 4, "Hypoaesthesia": 3, "Tremor": 3, "Somnolence": 3, "Confusional state": 3,
+    "Alopecia": 3, "Erythema": 3, "Urticaria": 2, "Hyperhidrosis": 2, "Palpitations": 3, "Tachycardia": 2,
+    "Syncope": 2, "Dehydration": 2, "Anaemia": 3, "Thrombocytopenia": 1, "Neutropenia": 1, "Sepsis": 2,
+    "Cellulitis": 1, "Bronchitis": 2, "Sinusitis": 2, "Vision blurred": 2, "Dry mouth": 2, "Dysgeusia": 1,
+    "Blood glucose increased": 2, "Hepatic enzyme increased": 1, "Acute kidney injury": 2, "Death": 2,
+    "Condition aggravated": 6, "Multiple sclerosis relapse": 3, "Gait disturbance": 3, "Memory impairment": 2,
+    "Product dose omission issue": 4, "Injection site pain": 3, "Injection site erythema": 2,
+    "Intentional product misuse": 1, "Hospitalisation": 3, "Feeling abnormal": 3, "Visual impairment": 1,
+    "Atrial fibrillation": 1, "Myocardial infarction": 1, "Deep vein thrombosis": 1, "Pulmonary embolism": 1,
+    "Seizure": 1, "Loss of consciousness": 1, "Flushing": 1, "Chills": 1, "Hypothyroidism": 0.4,
+    "Hyperthyroidism": 0.1, "Herpes zoster": 0.5, "Lymphopenia": 0.2, "Haemorrhage": 0.5,
+    "Cerebrovascular accident": 0.5, "Ischaemic stroke": 0.3, "Infusion related reaction": 0.3,
+}
+
+# (ingredient, PT) -> probability that a report with the drug as suspect also reports the PT.
+DRUG_EVENT_RATE = {
+    "ALEMTUZUMAB": {
+        "Basedow's disease": 0.05, "Hyperthyroidism": 0.04, "Hypothyroidism": 0.04,
+        "Autoimmune thyroiditis": 0.03, "Immune thrombocytopenia": 0.03,
+        "Anti-glomerular basement membrane disease": 0.008, "Infusion related reaction": 0.10,
+        "Urticaria": 0.03, "Pyrexia": 0.04, "Herpes zoster": 0.03, "Herpes simplex": 0.015,
+        "Listeriosis": 0.006, "Progressive multifocal leukoencephalopathy": 0.002,
+        "Reversible cerebral vasoconstriction syndrome": 0.004, "Ischaemic stroke": 0.008,
+        "Lymphopenia": 0.03, "Cytomegalovirus infection": 0.008, "Autoimmune haemolytic anaemia": 0.004,
+        "Thrombotic thrombocytopenic purpura": 0.003,
+    },
+    "NATALIZUMAB": {"Progressive multifocal leukoencephalopathy": 0.05, "JC virus infection": 0.01,
+                    "Herpes simplex encephalitis": 0.003},
+    "RITUXIMAB": {"Infusion related reaction": 0.08, "Progressive multifocal leukoencephalopathy": 0.004,
+                  "Hepatitis B reactivation": 0.01, "Neutropenia": 0.03},
+    "OCRELIZUMAB": {"Infusion related reaction": 0.08, "Herpes zoster": 0.015},
+    "FINGOLIMOD": {"Bradycardia": 0.04, "Macular oedema": 0.02, "Herpes zoster": 0.02,
+                   "Cryptococcal meningitis": 0.002, "Lymphopenia": 0.04},
+    "DIMETHYL FUMARATE": {"Flushing": 0.12, "Lymphopenia": 0.04, "Progressive multifocal leukoencephalopathy": 0.001},
+    "INTERFERON BETA-1A": {"Influenza like illness": 0.10, "Injection site reaction": 0.08},
+    "INTERFERON BETA-1B": {"Influenza like illness": 0.10, "Injection site reaction": 0.08},
+    "GLATIRAMER ACETATE": {"Injection site reaction": 0.10},
+    "TERIFLUNOMIDE": {"Alopecia": 0.05, "Alanine aminotransferase increased": 0.03},
+    "CLADRIBINE": {"Lymphopenia": 0.06, "Herpes zoster": 0.02},
+    "ATORVASTATIN": {"Myalgia": 0.06, "Rhabdomyolysis": 0.005},
+    "LISINOPRIL": {"Cough": 0.08, "Angioedema": 0.01},
+    "WARFARIN": {"Haemorrhage": 0.05, "International normalised ratio increased": 0.04},
+    "APIXABAN": {"Haemorrhage": 0.04},
+    "METFORMIN": {"Lactic acidosis": 0.01},
+    "LEVOFLOXACIN": {"Tendon rupture": 0.01},
+    "SEMAGLUTIDE": {"Nausea": 0.10, "Pancreatitis": 0.01},
+    "PEMBROLIZUMAB": {"Hypothyroidism": 0.02, "Pneumonitis": 0.02},
+    "NIVOLUMAB": {"Hypothyroidism": 0.02, "Pneumonitis": 0.02},
+}
+
+INDICATION = {
+    **dict.fromkeys(["ALEMTUZUMAB", "NATALIZUMAB", "OCRELIZUMAB", "FINGOLIMOD", "DIMETHYL FUMARATE",
+                     "INTERFERON BETA-1A", "INTERFERON BETA-1B", "GLATIRAMER ACETATE", "TERIFLUNOMIDE",
+                     "CLADRIBINE", "OFATUMUMAB", "SIPONIMOD", "OZANIMOD"], "Relapsing-remitting multiple sclerosis"),
+    "RITUXIMAB": "Rheumatoid arthritis", "ADALIMUMAB": "Rheumatoid arthritis", "ETANERCEPT": "Psoriatic arthropathy",
+    "METFORMIN": "Type 2 diabetes mellitus", "ATORVASTATIN": "Hypercholesterolaemia", "LISINOPRIL": "Hypertension",
+}
+
+DOSE_TEXT = [" 12 MG/1.2 ML", " 300 MG", " 20MG", " 0.5 MG CAPSULE", " 100 MG TABLETS", " INJECTION", " 40 mg/0.4 mL"]
+UNCODABLE = ["VITAMINS NOS", "HERBAL SUPPLEMENT", "UNKNOWN MEDICATION", "BLOOD PRESSURE PILL", "CBD OIL",
+             "Multivitamin", "STEROIDS"]
+COUNTRIES = np.array(["US", "US", "US", "US", "US", "GB", "DE", "FR", "CA", "JP", "IT", "ES", "AU", "NL", "BR"])
+SENDERS = np.array(["SANOFI", "GENZYME", "BIOGEN", "NOVARTIS", "ROCHE", "PFIZER", "MERCK", "ABBVIE", "TEVA", "FDA-CTU"])
+OCCUPATIONS = np.array(["MD", "HP", "CN", "PH", "LW"])
+OUTCOMES = np.array(["OT", "HO", "DE", "LT", "DS", "CA", "RI"])
+OUTCOME_P = np.array([0.40, 0.25, 0.05, 0.04, 0.03, 0.005, 0.03])
+
+DEMO_COLUMNS = ["primaryid", "caseid", "caseversion", "i_f_code", "event_dt", "mfr_dt", "init_fda_dt", "fda_dt",
+                "rept_cod", "auth_num", "mfr_num", "mfr_sndr", "lit_ref", "age", "age_cod", "age_grp", "sex",
+                "e_sub", "wt", "wt_cod", "rept_dt", "to_mfr", "occp_cod", "reporter_country", "occr_country"]
+DRUG_COLUMNS = ["primaryid", "caseid", "drug_seq", "role_cod", "drugname", "prod_ai", "val_vbm", "route",
+                "dose_vbm", "cum_dose_chr", "cum_dose_unit", "dechal", "rechal", "lot_num", "exp_dt", "nda_num",
+                "dose_amt", "dose_unit", "dose_form", "dose_freq"]
+FILE_COLUMNS = {
+    "DEMO": DEMO_COLUMNS, "DRUG": DRUG_COLUMNS, "REAC": ["primaryid", "caseid", "pt", "drug_rec_act"],
+    "OUTC": ["primaryid", "caseid", "outc_cod"], "RPSR": ["primaryid", "caseid", "rpsr_cod"],
+    "THER": ["primaryid", "caseid", "dsg_drug_seq", "start_dt", "end_dt", "dur", "dur_cod"],
+    "INDI": ["primaryid", "caseid", "indi_drug_seq", "indi_pt"],
+}
+ZIP_DATE = (2020, 1, 1, 0, 0, 0)
+
+
+@dataclass
+class Catalogue:
+    ingredients: np.ndarray           # ingredient names
+    weights: np.ndarray               # suspect-drug probability
+    brands: list[list[str]]           # brand names per ingredient
+    pts: np.ndarray                   # background PT names
+    pt_p: np.ndarray
+
+
+def catalogue() -> Catalogue:
+    brands: dict[str, list[str]] = {}
+    with open(db.sql_dir() / "seeds" / "drug_synonym.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            brands.setdefault(row["ingredient"], []).append(row["name"])
+    names = sorted(brands)
+    w = np.array([DRUG_WEIGHT.get(n, 1.0) for n in names], dtype=float)
+    pts = np.array(sorted(BACKGROUND_PT))
+    p = np.array([BACKGROUND_PT[x] for x in pts], dtype=float)
+    return Catalogue(np.array(names), w / w.sum(), [brands[n] for n in names], pts, p / p.sum())
+
+
+def quarter_range(start: str, n: int) -> list[str]:
+    year, q = int(start[:4]), int(start[-1])
+    out = []
+    for _ in range(n):
+        out.append(f"{year}Q{q}")
+        year, q = (year + 1, 1) if q == 4 else (year, q + 1)
+    return out
+
+
+def _quarter_days(quarter: str) -> tuple[np.datetime64, int]:
+    year, q = int(quarter[:4]), int(quarter[-1])
+    start = np.datetime64(f"{year}-{3 * q - 2:02d}-01")
+    end = np.datetime64(f"{year + (q == 4)}-{(3 * q) % 12 + 1:02d}-01")
+    return start, int((end - start).astype(int))
+
+
+def _ymd(dates: np.ndarray) -> np.ndarray:
+    return np.datetime_as_string(dates, unit="D").astype("U10").astype(object)
+
+
+def new_cases(rng: np.random.Generator, cat: Catalogue, n: int, quarter: str, first_caseid: int) -> dict[str, pd.DataFrame]:
+    """``n`` initial reports (version 1) received in ``quarter``."""
+    caseid = first_caseid + np.arange(n, dtype=np.int64)
+    primaryid = caseid * 10 + 1
+    q_start, q_days = _quarter_days(quarter)
+    fda = q_start + rng.integers(0, q_days, n).astype("timedelta64[D]")
+    onset = fda - rng.integers(5, 400, n).astype("timedelta64[D]")
+    event_dt = _ymd(onset)
+    has_event = rng.random(n)
+    event_dt = np.where(has_event < 0.6, event_dt, np.where(has_event < 0.75, [s[:7].replace("-", "") for s in event_dt], None))
+    event_dt = np.array([None if e is None else e.replace("-", "") for e in event_dt], dtype=object)
+    age = np.clip(rng.normal(46, 14, n), 1, 95).round().astype(int)
+    has_age = rng.random(n) < 0.7
+    age_cod = np.where(rng.random(n) < 0.03, "DEC", "YR")
+    age_val = np.where(age_cod == "DEC", (age // 10).astype(str), age.astype(str))
+    sex = rng.choice(np.array(["F", "M", "UNK"], dtype=object), n, p=[0.62, 0.30, 0.08])
+    sex = np.where(rng.random(n) < 0.05, None, sex)
+    country = rng.choice(COUNTRIES, n).astype(object)
+    country = np.where(rng.random(n) < 0.04, None, country)
+    demo = pd.DataFrame({
+        "primaryid": primaryid, "caseid": caseid, "caseversion": 1, "i_f_code": "I", "event_dt": event_dt,
+        "mfr_dt": _ymd(fda - rng.integers(1, 30, n).astype("timedelta64[D]")), "init_fda_dt": _ymd(fda),
+        "fda_dt": _ymd(fda), "rept_cod": rng.choice(np.array(["EXP", "PER", "DIR"]), n, p=[0.7, 0.25, 0.05]),
+        "mfr_num": None, "mfr_sndr": rng.choice(SENDERS, n),
+        "age": np.where(has_age, age_val, None), "age_cod": np.where(has_age, age_cod, None),
+        "sex": sex, "e_sub": "Y", "rept_dt": _ymd(fda), "occp_cod": rng.choice(OCCUPATIONS, n),
+        "reporter_country": country, "occr_country": country,
+    })
+    for c in ("fda_dt", "init_fda_dt", "mfr_dt", "rept_dt"):
+        demo[c] = demo[c].str.replace("-", "", regex=False)
+    demo["mfr_num"] = [f"{s}-{c}" for s, c in zip(demo["mfr_sndr"], caseid, strict=True)]
+
+    # Drugs: one primary suspect, then 0-3 others (secondary suspect or concomitant).
+    n_drugs = len(cat.ingredients)
+    ps = rng.choice(n_drugs, n, p=cat.weights)
+    n_other = rng.choice(4, n, p=[0.45, 0.30, 0.15, 0.10])
+    other_case = np.repeat(np.arange(n), n_other)
+    other_drug = rng.choice(n_drugs, other_case.size, p=cat.weights)
+    other_role = rng.choice(np.array(["SS", "C", "C"]), other_case.size)
+    drug_case = np.concatenate([np.arange(n), other_case])
+    drug_idx = np.concatenate([ps, other_drug])
+    role = np.concatenate([np.full(n, "PS"), other_role])
+    drugs = pd.DataFrame({"case": drug_case, "drug": drug_idx, "role": role})
+    drugs["role_order"] = drugs["role"].map({"PS": 0, "SS": 1, "C": 2})
+    drugs = drugs.drop_duplicates(["case", "drug"]).sort_values(["case", "role_order"], kind="stable")
+    drugs["drug_seq"] = drugs.groupby("case").cumcount() + 1
+    drugs = drugs.reset_index(drop=True)
+
+    # Events: background PTs independent of the drug, plus drug-specific PTs for suspect drugs.
+    n_pt = rng.choice(np.arange(1, 6), n, p=[0.35, 0.30, 0.18, 0.10, 0.07])
+    ev_case = np.repeat(np.arange(n), n_pt)
+    ev_pt = cat.pts[rng.choice(cat.pts.size, ev_case.size, p=cat.pt_p)]
+    extra_case, extra_pt = [], []
+    suspect = drugs[drugs["role"].isin(["PS", "SS"])]
+    for ingredient, rates in DRUG_EVENT_RATE.items():
+        idx = np.flatnonzero(cat.ingredients == ingredient)
+        if idx.size == 0:
+            continue
+        cases = suspect.loc[suspect["drug"] == idx[0], "case"].to_numpy()
+        for pt, p in rates.items():
+            hit = cases[rng.random(cases.size) < p]
+            extra_case.append(hit)
+            extra_pt.append(np.full(hit.size, pt, dtype=object))
+    events = pd.DataFrame({"case": np.concatenate([ev_case, *extra_case]),
+                           "pt": np.concatenate([ev_pt.astype(object), *extra_pt])}).drop_duplicates()
+    events = events.sort_values(["case", "pt"], kind="stable").reset_index(drop=True)
+
+    return _tables(rng, cat, demo, drugs, events)
+
+
+def _tables(rng, cat: Catalogue, demo: pd.DataFrame, drugs: pd.DataFrame, events: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    n = len(demo)
+    pid, cid = demo["primaryid"].to_numpy(), demo["caseid"].to_numpy()
+    ingredient = cat.ingredients[drugs["drug"].to_numpy()]
+    # Names as reporters write them: brand or ingredient, sometimes lower case or with dose text.
+    brand_pick = rng.random(len(drugs))
+    brand = np.array([cat.brands[d][int(b * len(cat.brands[d]))] for d, b in zip(drugs["drug"], brand_pick, strict=True)], dtype=object)
+    name = np.where(rng.random(len(drugs)) < 0.6, brand, ingredient.astype(object))
+    style = rng.random(len(drugs))
+    name = np.where(style < 0.08, np.char.lower(name.astype(str)).astype(object),
+                    np.where(style < 0.14, np.char.title(name.astype(str)).astype(object), name))
+    dose = rng.random(len(drugs)) < 0.12
+    name = np.where(dose, name.astype(str) + np.array(DOSE_TEXT, dtype=object)[rng.integers(0, len(DOSE_TEXT), len(drugs))], name)
+    prod_ai = np.where(rng.random(len(drugs)) < 0.82, ingredient.astype(object), None)
+    # Some concomitant products nobody can code: they stay unmapped, as in real data.
+    vague = (drugs["role"].to_numpy() == "C") & (prod_ai == None) & (rng.random(len(drugs)) < 0.15)  # noqa: E711
+    name = np.where(vague, np.array(UNCODABLE, dtype=object)[rng.integers(0, len(UNCODABLE), len(drugs))], name)
+    c = drugs["case"].to_numpy()
+    drug = pd.DataFrame({
+        "primaryid": pid[c], "caseid": cid[c], "drug_seq": drugs["drug_seq"].to_numpy(), "role_cod": drugs["role"].to_numpy(),
+        "drugname": name, "prod_ai": prod_ai, "val_vbm": 1,
+        "route": rng.choice(np.array(["Intravenous", "Oral", "Subcutaneous", "Unknown"]), len(drugs)),
+        "dechal": rng.choice(np.array(["U", "D", "Y", "N"]), len(drugs)), "rechal": "U",
+    })
+    e = events["case"].to_numpy()
+    reac = pd.DataFrame({"primaryid": pid[e], "caseid": cid[e], "pt": events["pt"].to_numpy()})
+    n_out = rng.choice(3, n, p=[0.4, 0.45, 0.15])
+    oc = np.repeat(np.arange(n), n_out)
+    outc = pd.DataFrame({"primaryid": pid[oc], "caseid": cid[oc],
+                         "outc_cod": OUTCOMES[rng.choice(OUTCOMES.size, oc.size, p=OUTCOME_P / OUTCOME_P.sum())]})
+    outc = outc.drop_duplicates()
+    rc = np.flatnonzero(rng.random(n) < 0.1)
+    rpsr = pd.DataFrame({"primaryid": pid[rc], "caseid": cid[rc],
+                         "rpsr_cod": rng.choice(np.array(["HP", "CSM", "FGN", "SDY", "LIT"]), rc.size)})
+    ps_rows = drug[drug["role_cod"] == "PS"]
+    start = demo.set_index("primaryid").loc[ps_rows["primaryid"], "event_dt"].to_numpy()
+    ther = pd.DataFrame({"primaryid": ps_rows["primaryid"].to_numpy(), "caseid": ps_rows["caseid"].to_numpy(),
+                         "dsg_drug_seq": ps_rows["drug_seq"].to_numpy(),
+                         "start_dt": np.where(rng.random(len(ps_rows)) < 0.5, start, None)})
+    ps_ing = cat.ingredients[drugs.loc[drugs["role"] == "PS", "drug"].to_numpy()]
+    indi = pd.DataFrame({"primaryid": ps_rows["primaryid"].to_numpy(), "caseid": ps_rows["caseid"].to_numpy(),
+                         "indi_drug_seq": ps_rows["drug_seq"].to_numpy(),
+                         "indi_pt": [INDICATION.get(i, "Product used for unknown indication") for i in ps_ing]})
+    return {"DEMO": demo, "DRUG": drug, "REAC": reac, "OUTC": outc, "RPSR": rpsr, "THER": ther, "INDI": indi}
+
+
+def follow_ups(rng, cat: Catalogue, previous: dict[str, pd.DataFrame], quarter: str, fraction: float) -> dict[str, pd.DataFrame]:
+    """New versions, received in ``quarter``, of a ``fraction`` of the cases in ``previous``."""
+    demo = previous["DEMO"]
+    eligible = demo[demo["caseversion"].astype(int) < 9]
+    chosen = eligible.sample(frac=fraction, random_state=rng.integers(1 << 31)) if len(eligible) else eligible
+    old_ids = set(chosen["primaryid"].tolist())
+    new_version = chosen["caseversion"].astype(int) + 1
+    id_map = dict(zip(chosen["primaryid"], chosen["caseid"].astype(np.int64) * 10 + new_version, strict=True))
+    q_start, q_days = _quarter_days(quarter)
+    fda = _ymd(q_start + rng.integers(0, q_days, len(chosen)).astype("timedelta64[D]"))
+    out: dict[str, pd.DataFrame] = {}
+    for name, table in previous.items():
+        rows = table[table["primaryid"].isin(old_ids)].copy()
+        rows["primaryid"] = rows["primaryid"].map(id_map)
+        out[name] = rows
+    d = out["DEMO"].set_index(chosen.index)
+    d["caseversion"] = new_version.to_numpy()
+    d["i_f_code"] = "F"
+    d["fda_dt"] = [x.replace("-", "") for x in fda]
+    out["DEMO"] = d.reset_index(drop=True)
+    # A third of follow-ups bring one more PT.
+    more = out["DEMO"].sample(frac=0.33, random_state=rng.integers(1 << 31))
+    extra = pd.DataFrame({"primaryid": more["primaryid"].to_numpy(), "caseid": more["caseid"].to_numpy(),
+                          "pt": cat.pts[rng.choice(cat.pts.size, len(more), p=cat.pt_p)]})
+    out["REAC"] = pd.concat([out["REAC"], extra]).drop_duplicates(["primaryid", "pt"])
+    return out
+
+
+def duplicates(rng, tables: dict[str, pd.DataFrame], fraction: float, first_caseid: int) -> dict[str, pd.DataFrame]:
+    """The same reports sent again under new caseids (as by a second reporter or manufacturer)."""
+    demo = tables["DEMO"]
+    chosen = demo.sample(frac=fraction, random_state=rng.integers(1 << 31))
+    new_case = first_caseid + np.arange(len(chosen), dtype=np.int64)
+    id_map = dict(zip(chosen["primaryid"], new_case * 10 + 1, strict=True))
+    case_map = dict(zip(chosen["primaryid"], new_case, strict=True))
+    out = {}
+    for name, table in tables.items():
+        rows = table[table["primaryid"].isin(id_map)].copy()
+        rows["caseid"] = rows["primaryid"].map(case_map)
+        rows["primaryid"] = rows["primaryid"].map(id_map)
+        out[name] = rows
+    out["DEMO"]["caseversion"] = 1
+    out["DEMO"]["mfr_sndr"] = rng.choice(SENDERS, len(out["DEMO"]))
+    return out
+
+
+def _write_member(zf: zipfile.ZipFile, member: str, df: pd.DataFrame, columns: list[str]) -> None:
+    df = df.reindex(columns=columns)
+    arrays = {c: pa.Array.from_pandas(df[c]).cast(pa.string()) for c in columns}
+    arrays[""] = pa.nulls(len(df), pa.string())   # FDA's rows end in '$': an empty last field
+    buf = io.BytesIO()
+    buf.write(("$".join(columns) + "$\n").encode())
+    pacsv.write_csv(pa.table(arrays), buf, pacsv.WriteOptions(include_header=False, delimiter="$", quoting_style="none"))
+    info = zipfile.ZipInfo(member, date_time=ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    zf.writestr(info, buf.getvalue())
+
+
+def write_quarters(
+    out_dir: str | Path,
+    reports: int,
+    quarters: int,
+    start: str = "2019Q1",
+    seed: int = 20240101,
+    progress: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Write ``quarters`` zips holding about ``reports`` reports in all (initial versions + follow-ups)."""
+    say = progress or (lambda _m: None)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cat = catalogue()
+    per_quarter = max(1, reports // quarters)
+    previous: dict[str, pd.DataFrame] | None = None
+    next_caseid = 10_000_000
+    written = []
+    for i, quarter in enumerate(quarter_range(start, quarters)):
+        rng = np.random.default_rng([seed, i])
+        n_follow = int(per_quarter * 0.10) if previous is not None else 0
+        n_new = per_quarter - n_follow
+        n_dup = max(1, int(n_new * 0.01))
+        tables = new_cases(rng, cat, n_new - n_dup, quarter, next_caseid)
+        next_caseid += n_new - n_dup
+        dup = duplicates(rng, tables, n_dup / max(n_new - n_dup, 1), next_caseid)
+        next_caseid += len(dup["DEMO"])
+        parts = [tables, dup]
+        if previous is not None:
+            parts.append(follow_ups(rng, cat, previous, quarter, n_follow / max(len(previous["DEMO"]), 1)))
+        merged = {k: pd.concat([p[k] for p in parts], ignore_index=True) for k in FILE_COLUMNS}
+        yy, q = quarter[2:4], quarter[-1]
+        path = out_dir / f"faers_ascii_{quarter.lower()}.zip"
+        say(f"writing {path.name} ({len(merged['DEMO']):,} reports)")
+        with zipfile.ZipFile(path, "w") as zf:
+            for kind, columns in FILE_COLUMNS.items():
+                _write_member(zf, f"ASCII/{kind}{yy}Q{q}.txt", merged[kind], columns)
+            if quarter >= "2019Q1" and previous is not None:
+                gone = previous["DEMO"]["caseid"].sample(frac=0.003, random_state=rng.integers(1 << 31))
+                info = zipfile.ZipInfo(f"Deleted/DELETE{yy}Q{q}.txt", date_time=ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, "".join(f"{c}\n" for c in sorted(gone.astype(str))))
+        written.append(path)
+        previous = merged
+    return written

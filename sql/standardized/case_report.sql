@@ -1,0 +1,86 @@
+-- case_report: one row per case.
+-- FAERS/AERS: the latest version of each caseid (highest caseversion, then latest fda_dt, then latest quarter,
+-- then highest primaryid), cases on FDA's deleted lists removed. Report CSVs: one row per report_id of each
+-- source, case_id = '<source>:<report_id>' (taken as already de-duplicated by their source).
+-- Key: case_id. Inputs: raw_demo, raw_outc, raw_deleted_case, raw_report_csv.
+create or replace table case_report as
+with demo as (
+    select *, try_cast(trim(caseversion) as integer) as case_version from raw_demo
+),
+deleted as (
+    select distinct trim(caseid) as caseid from raw_deleted_case
+),
+versions as (
+    select
+        *,
+        row_number() over (
+            partition by trim(caseid)
+            order by case_version desc nulls last, fda_dt desc nulls last, quarter desc, try_cast(primaryid as bigint) desc
+        ) as version_rank,
+        count(*) over (partition by trim(caseid)) as n_versions
+    from demo
+),
+latest as (
+    select * from versions
+    where version_rank = 1 and trim(caseid) not in (select caseid from deleted)
+),
+outcomes as (
+    select quarter, primaryid, list(distinct upper(trim(outc_cod)) order by upper(trim(outc_cod))) as outcomes
+    from raw_outc
+    where outc_cod is not null
+    group by quarter, primaryid
+),
+faers_cases as (
+    select
+        trim(l.caseid) as case_id,
+        case when l.quarter < '2012Q4' then 'aers' else 'faers' end as source,
+        try_cast(l.primaryid as bigint) as primary_id,
+        l.case_version,
+        l.n_versions,
+        l.quarter,
+        l.load_id,
+        faers_date(l.event_dt) as event_date,
+        l.event_dt as event_dt_raw,
+        coalesce(faers_date(l.init_fda_dt), faers_date(l.fda_dt)) as received_date,
+        faers_date(l.fda_dt) as fda_date,
+        upper(trim(l.rept_cod)) as report_type,
+        age_in_years(l.age, l.age_cod) as age_years,
+        sex_code(l.sex) as sex,
+        upper(trim(coalesce(l.occr_country, l.reporter_country))) as country,
+        upper(trim(l.occp_cod)) as reporter_occupation,
+        round(try_cast(trim(l.wt) as double) * case upper(trim(l.wt_cod))
+            when 'KG' then 1.0 when 'KGS' then 1.0 when 'LBS' then 0.45359237 when 'LB' then 0.45359237 end, 2)
+            as weight_kg,
+        coalesce(o.outcomes, []) as outcomes
+    from latest as l
+    left join outcomes as o on o.quarter = l.quarter and o.primaryid = l.primaryid
+),
+csv_cases as (
+    select
+        source_name || ':' || trim(report_id) as case_id,
+        source_name as source,
+        null::bigint as primary_id,
+        null::integer as case_version,
+        1::bigint as n_versions,
+        null::varchar as quarter,
+        max(load_id) as load_id,
+        null::date as event_date,
+        null::varchar as event_dt_raw,
+        max(coalesce(try_cast(trim(received_date) as date), faers_date(received_date))) as received_date,
+        null::date as fda_date,
+        null::varchar as report_type,
+        max(case when try_cast(trim(age_years) as double) between 0 and 120
+                 then try_cast(trim(age_years) as double) end) as age_years,
+        max(sex_code(sex)) as sex,
+        max(upper(trim(country))) as country,
+        null::varchar as reporter_occupation,
+        null::double as weight_kg,
+        []::varchar[] as outcomes
+    from raw_report_csv
+    group by source_name, trim(report_id)
+)
+select
+    *,
+    len(list_intersect(outcomes, ['DE', 'LT', 'HO', 'DS', 'CA', 'RI', 'OT'])) > 0 as is_serious,
+    list_contains(outcomes, 'DE') as is_death
+from (select * from faers_cases union all by name select * from csv_cases);

@@ -1,0 +1,41 @@
+-- Conversions shared by the standardized models (one definition each, like dbt macros).
+
+-- FDA dates are YYYYMMDD, YYYYMM or YYYY text; only a full date becomes a DATE.
+create or replace macro faers_date(txt) as
+    case when regexp_full_match(trim(txt), '\d{8}') then try_strptime(trim(txt), '%Y%m%d')::date end;
+
+-- Age in years from FAERS age + age_cod (DEC decades, YR, MON, WK, DY, HR). No unit -> unknown.
+-- Outside 0-120 years is implausible: kept in the raw layer, unknown here.
+create or replace macro age_in_years(age, age_cod) as (
+    with v as (
+        select try_cast(trim(age) as double) * case upper(trim(age_cod))
+            when 'DEC' then 10.0 when 'YR' then 1.0 when 'MON' then 1.0 / 12 when 'WK' then 7.0 / 365.25
+            when 'DY' then 1.0 / 365.25 when 'HR' then 1.0 / 8766 end as years
+    )
+    select case when years between 0 and 120 then round(years, 3) end from v
+);
+
+-- Sex as M / F; UNK, NS and anything else -> unknown.
+create or replace macro sex_code(txt) as
+    case upper(trim(txt)) when 'F' then 'F' when 'FEMALE' then 'F' when 'M' then 'M' when 'MALE' then 'M' end;
+
+-- MedDRA PT text for matching: trimmed, inner whitespace collapsed, upper case (AERS delivered ALL CAPS,
+-- FAERS delivers mixed case; MedDRA itself is case-insensitive).
+create or replace macro normalize_pt(txt) as
+    nullif(upper(trim(regexp_replace(txt, '\s+', ' ', 'g'))), '');
+
+-- A delivered drug name cleaned for synonym lookup: upper case; parenthetical text, dose/strength and what
+-- follows it, dosage-form and route words, and punctuation removed; whitespace collapsed.
+-- 'Lemtrada 12 mg/1.2 mL concentrate' -> 'LEMTRADA'; 'TYSABRI (NATALIZUMAB) INJECTION' -> 'TYSABRI'.
+create or replace macro clean_drug_name(txt) as (
+    with c as (select trim(regexp_replace(regexp_replace(
+        regexp_replace(
+            regexp_replace(
+                regexp_replace(
+                    regexp_replace(upper(txt), '\([^)]*\)|\[[^\]]*\]', ' ', 'g'),
+                    '(^|\s)\d+([.,]\d+)?\s*(MG|MCG|UG|G|ML|L|IU|MIU|UNITS?|%|MMOL|MEQ|MG/ML)(\b|/).*$', ' '),
+                '\b(TABLETS?|TABS?|CAPSULES?|CAPS?|INJECTION|INJECTABLE|INJ|SOLUTION|SOLN|ORAL|INTRAVENOUS|IV|SC|IM|SUBCUTANEOUS|INTRAMUSCULAR|CONCENTRATE|FOR|INFUSION|POWDER|SUSPENSION|CREAM|OINTMENT|GEL|PATCH|SYRUP|DROPS|SPRAY|PEN|PREFILLED|SYRINGE|VIAL|KIT|FILM[- ]COATED|EXTENDED[- ]RELEASE|DELAYED[- ]RELEASE|ER|XR|SR|XL)\b', ' ', 'g'),
+            '[^A-Z0-9/+ -]', ' ', 'g'),
+        '\s+', ' ', 'g'), '^[ /+-]+|[ /+-]+$', '', 'g')) as name)
+    select case when regexp_matches(name, '[A-Z]') then name end from c
+);

@@ -1,0 +1,74 @@
+"""The command line: --db / PV_DB, summaries, one-sentence errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import duckdb
+from conftest import AERS_2004Q1, FAERS_2017Q2
+
+
+def pv(*args, env=None, cwd=None):
+    import os
+
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("PV_DB", None) if env is None or "PV_DB" not in env else None
+    return subprocess.run([sys.executable, "-m", "pv.cli", *args], capture_output=True, text=True, env=full_env,
+                          cwd=cwd, timeout=300)
+
+
+def test_ingest_status_and_standardize_with_db_option(tmp_path):
+    db = tmp_path / "x.duckdb"
+    r = pv("ingest", str(FAERS_2017Q2), str(AERS_2004Q1), "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    assert "2017Q2" in r.stdout and "2004Q1" in r.stdout and "loaded" in r.stdout
+    r = pv("standardize", "--db", str(db))
+    assert r.returncode == 0 and "200 cases" in r.stdout
+    r = pv("status", "--db", str(db), "--unmapped", "3")
+    assert r.returncode == 0
+    assert "Cases 200" in r.stdout and "Quarantined rows: 0" in r.stdout
+    again = pv("ingest", str(FAERS_2017Q2), "--db", str(db))
+    assert "skipped" in again.stdout and "already loaded" in again.stdout
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select count(*) from case_report").fetchall() == [(200,)]
+
+
+def test_pv_db_environment_variable(tmp_path):
+    db = tmp_path / "env.duckdb"
+    r = pv("ingest", str(AERS_2004Q1), env={"PV_DB": str(db)}, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert db.exists() and not (tmp_path / "pv.duckdb").exists()
+
+
+def test_default_db_is_pv_duckdb_in_the_working_folder(tmp_path):
+    r = pv("ingest", str(AERS_2004Q1), cwd=tmp_path, env={})
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "pv.duckdb").exists()
+
+
+def test_errors_are_one_sentence_not_a_traceback(tmp_path):
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 nothing more")
+    r = pv("ingest", str(tmp_path / "broken.zip"), "--db", str(tmp_path / "e.duckdb"))
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    assert r.stderr.strip().startswith("error:") and "broken.zip" in r.stderr
+    r = pv("status", "--db", str(tmp_path / "missing.duckdb"))
+    assert r.returncode == 1 and "No database at" in r.stderr
+
+
+def test_run_ingests_the_inbox_and_prints_a_summary(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / FAERS_2017Q2.name).write_bytes(FAERS_2017Q2.read_bytes())
+    r = pv("run", "--inbox", str(inbox), "--db", str(tmp_path / "r.duckdb"))
+    assert r.returncode == 0, r.stderr
+    assert "Cases 100" in r.stdout
+    r = pv("run", "--inbox", str(inbox), "--db", str(tmp_path / "r.duckdb"))
+    assert r.returncode == 0 and "skipped" in r.stdout
+
+
+def test_synth_writes_sample_quarters(tmp_path):
+    r = pv("synth", "--out", str(tmp_path / "s"), "--reports", "600", "--quarters", "2")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == ["faers_ascii_2019q1.zip", "faers_ascii_2019q2.zip"]
