@@ -210,10 +210,10 @@ def new_cases(rng: np.random.Generator, cat: Catalogue, n: int, quarter: str, fi
     # Drugs: one primary suspect, then 0-3 others (secondary suspect or concomitant).
     n_drugs = len(cat.ingredients)
     ps = rng.choice(n_drugs, n, p=cat.weights)
-    n_other = rng.choice(4, n, p=[0.45, 0.30, 0.15, 0.10])
+    n_other = rng.choice(6, n, p=[0.2, 0.2, 0.2, 0.2, 0.1, 0.1])   # ~3 drugs a report, as in FAERS
     other_case = np.repeat(np.arange(n), n_other)
     other_drug = rng.choice(n_drugs, other_case.size, p=cat.weights)
-    other_role = rng.choice(np.array(["SS", "C", "C"]), other_case.size)
+    other_role = rng.choice(np.array(["SS", "C", "C", "C"]), other_case.size)
     drug_case = np.concatenate([np.arange(n), other_case])
     drug_idx = np.concatenate([ps, other_drug])
     role = np.concatenate([np.full(n, "PS"), other_role])
@@ -224,7 +224,7 @@ def new_cases(rng: np.random.Generator, cat: Catalogue, n: int, quarter: str, fi
     drugs = drugs.reset_index(drop=True)
 
     # Events: background PTs independent of the drug, plus drug-specific PTs for suspect drugs.
-    n_pt = rng.choice(np.arange(1, 6), n, p=[0.35, 0.30, 0.18, 0.10, 0.07])
+    n_pt = rng.choice(np.arange(1, 7), n, p=[0.2, 0.25, 0.2, 0.15, 0.1, 0.1])   # ~3 PTs a report
     ev_case = np.repeat(np.arange(n), n_pt)
     ev_pt = cat.pts[rng.choice(cat.pts.size, ev_case.size, p=cat.pt_p)]
     extra_case, extra_pt = [], []

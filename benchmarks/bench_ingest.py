@@ -1,0 +1,74 @@
+"""Ingest + standardize at FAERS scale: seconds and peak memory. Prints figures; asserts nothing.
+
+    .venv/bin/python benchmarks/bench_ingest.py --reports 400000              # one FAERS-sized quarter
+    .venv/bin/python benchmarks/bench_ingest.py --reports 20000000 --quarters 50   # all of FAERS
+
+Data is generated once by `pv synth` into bench_data/<reports>x<quarters>/ and reused. Targets (issue 2):
+one quarter of 400,000 reports ingested and standardized in <= 60 s with peak memory <= 4 GB; 20 M reports in
+<= 30 min.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pv import db, standardize, synth  # noqa: E402
+from pv.ingest import ingest_path  # noqa: E402
+
+
+def peak_rss_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reports", type=int, default=400_000)
+    ap.add_argument("--quarters", type=int, default=1)
+    ap.add_argument("--start", default="2013Q1")
+    ap.add_argument("--data", type=Path, default=None)
+    ap.add_argument("--db", type=Path, default=None)
+    args = ap.parse_args()
+
+    data = args.data or ROOT / "bench_data" / f"{args.reports}x{args.quarters}"
+    if not (data.exists() and len(list(data.glob("*.zip"))) == args.quarters):
+        t = time.perf_counter()
+        synth.write_quarters(data, args.reports, args.quarters, start=args.start,
+                             progress=lambda m: print("  synth:", m, flush=True))
+        print(f"generated {args.reports:,} reports in {args.quarters} quarter(s) in {time.perf_counter() - t:.1f} s")
+    size = sum(p.stat().st_size for p in data.glob("*.zip"))
+    print(f"data: {data} ({size / 1e6:.0f} MB zipped)")
+
+    tmp = tempfile.mkdtemp(prefix="pv-bench-")
+    db_path = args.db or Path(tmp) / "bench.duckdb"
+    con = db.connect(db_path)
+    t0 = time.perf_counter()
+    rows = 0
+    for zip_path in sorted(data.glob("*.zip")):
+        tq = time.perf_counter()
+        for r in ingest_path(con, zip_path):
+            rows += sum(r.rows.values())
+            print(f"  {r.quarter}: {sum(r.rows.values()):,} rows in {time.perf_counter() - tq:.1f} s "
+                  f"(peak RSS {peak_rss_gb():.2f} GB)", flush=True)
+    t_ingest = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    counts = standardize.build(con)
+    t_std = time.perf_counter() - t1
+    con.close()
+    print(f"ingest:      {t_ingest:8.1f} s  ({rows:,} raw rows, {rows / t_ingest:,.0f} rows/s)")
+    print(f"standardize: {t_std:8.1f} s  ({counts['case_report']:,} cases, {counts['case_drug']:,} drug rows, "
+          f"{counts['case_event']:,} event rows)")
+    print(f"total:       {t_ingest + t_std:8.1f} s   peak RSS {peak_rss_gb():.2f} GB   "
+          f"db {os.path.getsize(db_path) / 1e9:.2f} GB   cores {os.cpu_count()}")
+
+
+if __name__ == "__main__":
+    main()
