@@ -166,13 +166,79 @@ def synth(
 
 
 @app.command()
+def score(
+    db_path: DbOption = None,
+    roles: Annotated[str, typer.Option(help="suspect (PS, SS) or all (PS, SS, C, I).")] = "suspect",
+    stratify: Annotated[bool, typer.Option("--stratify", help="Expected counts by age band x sex x report year.")] = False,
+    keep_duplicates: Annotated[bool, typer.Option("--keep-duplicates", help="Count probable duplicates separately.")] = False,
+    categories: Annotated[Path | None, typer.Option(help="Event category YAML (default: the bundled file).")] = None,
+    continuity_correction: Annotated[float, typer.Option(help="Added to every cell of tables with a zero cell (PRR, ROR); vigipy uses 0.5.")] = 0.0,
+) -> None:
+    """Count every drug x event pair (PT, subcategory, category) and score it: PRR, ROR, chi2, IC, EBGM."""
+    from pv.signals import ScoreSettings
+    from pv.signals import score as run_score
+
+    settings = ScoreSettings(roles=roles, collapse_duplicates=not keep_duplicates, stratified=stratify,
+                             continuity_correction=continuity_correction,
+                             categories=str(categories) if categories else None)
+    con = db.connect(db_path)
+    with _status("Scoring") as say:
+        result = run_score(con, settings, say)
+    _print_score(result)
+
+
+def _print_score(result) -> None:
+    pairs = ", ".join(f"{n:,} {lvl}" for lvl, n in result.n_pairs.items())
+    console.print(f"Scored run {result.run_id} in {result.seconds:.1f} s: {result.n_reports:,} reports; pairs: {pairs}.")
+    pt = result.priors.get("pt", {})
+    if pt:
+        console.print(f"MGPS prior (PT level): a1={pt['alpha1']:.4g} b1={pt['beta1']:.4g} a2={pt['alpha2']:.4g} "
+                      f"b2={pt['beta2']:.4g} p={pt['p']:.4g}; -logL {pt['nll']:.3f}; "
+                      f"{pt['n_agreeing']} of {len(pt['starts'])} starts agree.")
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    console.print("PT-level pairs meeting each criterion: "
+                  + ", ".join(f"{k} {v:,}" for k, v in result.signals.items())
+                  + ". See the view drug_event_scores (`pv query` comes with the analyst views).")
+
+
+categories_app = typer.Typer(help="Event categories (the YAML file that maps PTs to categories).", no_args_is_help=True)
+app.add_typer(categories_app, name="categories")
+
+
+@categories_app.command("check")
+def categories_check(
+    db_path: DbOption = None,
+    categories: Annotated[Path | None, typer.Option(help="Event category YAML (default: the bundled file).")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to show in each list.")] = 40,
+) -> None:
+    """PTs in the data that look related to a category but are unmapped, and mapped PTs never seen."""
+    from pv import categorize
+
+    cat = categorize.load(categories)
+    con = db.connect(db_path)
+    result = categorize.check(con, cat)
+    console.print(f"Category file {cat.path} (name {cat.name}, version {cat.version}).")
+    related = result["related_unmapped"]
+    console.print(f"[bold]{len(related)} PT(s) in the data look related but are unmapped[/bold]"
+                  + (" - add them to the file if they belong:" if related else "."))
+    for pt, category, sub, keyword, n in related[:limit]:
+        console.print(f"  {n:>7,}  {pt}  ->  {category} / {sub}  (matches {keyword!r})")
+    unseen = result["mapped_unseen"]
+    console.print(f"[bold]{len(unseen)} mapped term(s) never seen in the data[/bold] (check spelling if unexpected).")
+    for category, sub, term in unseen[:limit]:
+        console.print(f"  {category} / {sub}: {term}")
+
+
+@app.command()
 def run(
     db_path: DbOption = None,
     inbox: Annotated[Path | None, typer.Option(help="Folder of quarterly zips (default: sample_data/).")] = None,
 ) -> None:
-    """Ingest every quarter in the inbox (default: the bundled sample data), standardize, and summarize."""
+    """Ingest every quarter in the inbox (default: the bundled sample data), standardize, score, summarize."""
     from pv import standardize as std
     from pv.ingest import ingest_path
+    from pv.signals import score as run_score
     from pv.status import summary
 
     inbox = inbox or default_sample_dir()
@@ -182,8 +248,11 @@ def run(
     _print_ingest(results)
     with _status("Standardizing") as say:
         std.build(con, say)
+    with _status("Scoring") as say:
+        result = run_score(con, progress=say)
     con.close()
     _print_summary(summary(db.connect(db_path, read_only=True)))
+    _print_score(result)
 
 
 @app.callback(invoke_without_command=True)

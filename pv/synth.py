@@ -64,6 +64,16 @@ BACKGROUND_PT = {
     "Seizure": 1, "Loss of consciousness": 1, "Flushing": 1, "Chills": 1, "Hypothyroidism": 0.4,
     "Hyperthyroidism": 0.1, "Herpes zoster": 0.5, "Lymphopenia": 0.2, "Haemorrhage": 0.5,
     "Cerebrovascular accident": 0.5, "Ischaemic stroke": 0.3, "Infusion related reaction": 0.3,
+    # rare everywhere, so that a drug's excess shows against a real background
+    "Basedow's disease": 0.08, "Autoimmune thyroiditis": 0.08, "Immune thrombocytopenia": 0.1,
+    "Herpes simplex": 0.3, "Anti-glomerular basement membrane disease": 0.02, "Listeriosis": 0.03,
+    "Progressive multifocal leukoencephalopathy": 0.03, "Reversible cerebral vasoconstriction syndrome": 0.02,
+    "Cytomegalovirus infection": 0.1, "Autoimmune haemolytic anaemia": 0.05,
+    "Thrombotic thrombocytopenic purpura": 0.05, "JC virus infection": 0.02, "Meningitis cryptococcal": 0.02,
+    "Bradycardia": 0.5, "Macular oedema": 0.1, "Influenza like illness": 0.5, "Injection site reaction": 0.5,
+    "Rhabdomyolysis": 0.1, "Angioedema": 0.2, "Lactic acidosis": 0.1, "Tendon rupture": 0.05, "Pancreatitis": 0.3,
+    "Pneumonitis": 0.2, "Hepatitis B reactivation": 0.05, "Herpes simplex encephalitis": 0.02,
+    "Subarachnoid haemorrhage": 0.1, "Pneumocystis jirovecii pneumonia": 0.05,
 }
 
 # (ingredient, PT) -> probability that a report with the drug as suspect also reports the PT.
@@ -84,7 +94,7 @@ DRUG_EVENT_RATE = {
                   "Hepatitis B reactivation": 0.01, "Neutropenia": 0.03},
     "OCRELIZUMAB": {"Infusion related reaction": 0.08, "Herpes zoster": 0.015},
     "FINGOLIMOD": {"Bradycardia": 0.04, "Macular oedema": 0.02, "Herpes zoster": 0.02,
-                   "Cryptococcal meningitis": 0.002, "Lymphopenia": 0.04},
+                   "Meningitis cryptococcal": 0.002, "Lymphopenia": 0.04},
     "DIMETHYL FUMARATE": {"Flushing": 0.12, "Lymphopenia": 0.04, "Progressive multifocal leukoencephalopathy": 0.001},
     "INTERFERON BETA-1A": {"Influenza like illness": 0.10, "Injection site reaction": 0.08},
     "INTERFERON BETA-1B": {"Influenza like illness": 0.10, "Injection site reaction": 0.08},
@@ -141,9 +151,15 @@ class Catalogue:
     brands: list[list[str]]           # brand names per ingredient
     pts: np.ndarray                   # background PT names
     pt_p: np.ndarray
+    pt_p_by_drug: np.ndarray          # (drug, PT) probabilities: pt_p tilted by a fixed per-drug factor
 
 
-def catalogue() -> Catalogue:
+# Real reporting ratios vary from pair to pair even without a signal; a lognormal tilt with this spread
+# (about x0.6 to x1.6 at two standard deviations) keeps the background realistic but far below signal level.
+BACKGROUND_SPREAD = 0.25
+
+
+def catalogue(seed: int = 20240101) -> Catalogue:
     brands: dict[str, list[str]] = {}
     with open(db.sql_dir() / "seeds" / "drug_synonym.csv", newline="") as f:
         for row in csv.DictReader(f):
@@ -152,7 +168,11 @@ def catalogue() -> Catalogue:
     w = np.array([DRUG_WEIGHT.get(n, 1.0) for n in names], dtype=float)
     pts = np.array(sorted(BACKGROUND_PT))
     p = np.array([BACKGROUND_PT[x] for x in pts], dtype=float)
-    return Catalogue(np.array(names), w / w.sum(), [brands[n] for n in names], pts, p / p.sum())
+    p /= p.sum()
+    tilt = np.exp(BACKGROUND_SPREAD * np.random.default_rng([seed, 999]).standard_normal((len(names), pts.size)))
+    by_drug = p * tilt
+    by_drug /= by_drug.sum(axis=1, keepdims=True)
+    return Catalogue(np.array(names), w / w.sum(), [brands[n] for n in names], pts, p, by_drug)
 
 
 def quarter_range(start: str, n: int) -> list[str]:
@@ -226,7 +246,11 @@ def new_cases(rng: np.random.Generator, cat: Catalogue, n: int, quarter: str, fi
     # Events: background PTs independent of the drug, plus drug-specific PTs for suspect drugs.
     n_pt = rng.choice(np.arange(1, 7), n, p=[0.2, 0.25, 0.2, 0.15, 0.1, 0.1])   # ~3 PTs a report
     ev_case = np.repeat(np.arange(n), n_pt)
-    ev_pt = cat.pts[rng.choice(cat.pts.size, ev_case.size, p=cat.pt_p)]
+    ev_pt = np.empty(ev_case.size, dtype=object)
+    ev_drug = ps[ev_case]
+    for d in np.unique(ev_drug):   # one draw per primary-suspect drug, from its tilted background
+        rows = np.flatnonzero(ev_drug == d)
+        ev_pt[rows] = cat.pts[rng.choice(cat.pts.size, rows.size, p=cat.pt_p_by_drug[d])]
     extra_case, extra_pt = [], []
     suspect = drugs[drugs["role"].isin(["PS", "SS"])]
     for ingredient, rates in DRUG_EVENT_RATE.items():
@@ -239,7 +263,7 @@ def new_cases(rng: np.random.Generator, cat: Catalogue, n: int, quarter: str, fi
             extra_case.append(hit)
             extra_pt.append(np.full(hit.size, pt, dtype=object))
     events = pd.DataFrame({"case": np.concatenate([ev_case, *extra_case]),
-                           "pt": np.concatenate([ev_pt.astype(object), *extra_pt])}).drop_duplicates()
+                           "pt": np.concatenate([ev_pt, *extra_pt])}).drop_duplicates()
     events = events.sort_values(["case", "pt"], kind="stable").reset_index(drop=True)
 
     return _tables(rng, cat, demo, drugs, events)
@@ -362,7 +386,7 @@ def write_quarters(
     say = progress or (lambda _m: None)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    cat = catalogue()
+    cat = catalogue(seed)
     per_quarter = max(1, reports // quarters)
     previous: dict[str, pd.DataFrame] | None = None
     next_caseid = 10_000_000

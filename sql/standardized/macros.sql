@@ -39,3 +39,11 @@ create or replace macro clean_drug_name(txt) as (
         '\s+', ' ', 'g'), '^[ /+-]+|[ /+-]+$', '', 'g')) as name)
     select case when regexp_matches(name, '[A-Z]') then name end from c
 );
+
+-- The key PT text is matched on (category files, PT look-ups): case, spacing, apostrophes and hyphens ignored,
+-- British spelling folded to American (haemorrhage = hemorrhage, oedema = edema, goitre = goiter,
+-- hospitalisation = hospitalization, tumour = tumor). Both sides of a match go through this one macro.
+create or replace macro pt_match_key(txt) as
+    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+        upper(trim(txt)), '[''`’]', '', 'g'), '[-/,]', ' ', 'g'), '\s+', ' ', 'g'),
+        'AE|OE', 'E', 'g'), 'ISATION', 'IZATION', 'g'), 'TRE\b', 'TER', 'g'), 'OUR\b', 'OR', 'g');

@@ -1,0 +1,153 @@
+"""Scoring: counts (SQL) -> statistics (pv.stats) -> criteria -> ``drug_event_score``, one run at a time.
+
+A run is atomic: the counts, the scores and the ``score_run`` row are written in one transaction, so a failed
+run leaves the previous run's results as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from pv import categorize, db
+from pv.errors import PvError
+from pv.stats import CRITERIA, apply_criteria, disproportionality, fit_mgps
+
+LEVELS = ("pt", "subcategory", "category")
+ROLE_SETS = {"suspect": ["PS", "SS"], "all": ["PS", "SS", "C", "I"]}
+# A (sub)category level with fewer pairs than this borrows the PT-level prior: five hyperparameters need data.
+MIN_PAIRS_OWN_PRIOR = 1000
+
+
+@dataclass
+class ScoreSettings:
+    roles: str = "suspect"                    # suspect (PS, SS) | all
+    collapse_duplicates: bool = True          # count each probable-duplicate group once
+    stratified: bool = False                  # expected counts by age band x sex x report year
+    continuity_correction: float = 0.0        # PRR/ROR only; 0.5 = vigipy's default
+    categories: str | None = None             # category YAML; None = the bundled file
+    criteria: dict = field(default_factory=lambda: dict(CRITERIA))
+
+    def as_dict(self) -> dict:
+        return {"roles": self.roles, "collapse_duplicates": self.collapse_duplicates, "stratified": self.stratified,
+                "continuity_correction": self.continuity_correction, "categories": self.categories,
+                "criteria": self.criteria}
+
+
+@dataclass
+class ScoreResult:
+    run_id: int
+    n_reports: int
+    n_pairs: dict[str, int]
+    signals: dict[str, int]                   # criterion -> pairs meeting it (PT level)
+    priors: dict
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    db.execute(con, "analytics/score_schema")
+
+
+def count_pairs(con: duckdb.DuckDBPyConnection, settings: ScoreSettings) -> pd.DataFrame:
+    if settings.roles not in ROLE_SETS:
+        raise PvError(f"roles must be one of {', '.join(ROLE_SETS)}, not {settings.roles!r}.")
+    if not db.table_exists(con, "case_event"):
+        raise PvError("The standardized layer is not built: run `pv standardize` (or `pv run`) first.")
+    categorize.install(con, categorize.load(settings.categories))
+    db.execute(con, "analytics/drug_event_counts",
+               {"roles": ROLE_SETS[settings.roles], "collapse_duplicates": settings.collapse_duplicates,
+                "stratified": settings.stratified})
+    return con.sql("select * from drug_event_counts").to_arrow_table().to_pandas()
+
+
+def score_counts(counts: pd.DataFrame, settings: ScoreSettings, say: Callable[[str], None] | None = None):
+    """Statistics and criteria for every level; returns (scores, priors as JSON-able dict)."""
+    say = say or (lambda _m: None)
+    frames, priors = [], {}
+    pt_prior = None
+    for level in LEVELS:
+        part = counts[counts["level"] == level].reset_index(drop=True)
+        if part.empty:
+            continue
+        expected = part["expected_stratified"] if settings.stratified else None
+        work = part.drop(columns=["n_drug", "n_event", "n_total"])
+        if expected is not None:
+            work = work.assign(expected=expected.to_numpy(dtype=float))
+        e_fit = work["expected"] if "expected" in work else (work["a"] + work["b"]) * (work["a"] + work["c"]) / (
+            work["a"] + work["b"] + work["c"] + work["d"])
+        if level == "pt" or len(part) >= MIN_PAIRS_OWN_PRIOR or pt_prior is None:
+            say(f"fitting the MGPS prior on {len(part):,} {level}-level pairs")
+            prior = fit_mgps(work["a"].to_numpy(), np.asarray(e_fit, dtype=float))
+            source = "fitted"
+        else:
+            prior, source = pt_prior, "pt-level prior (too few pairs to fit)"
+        if level == "pt":
+            pt_prior = prior
+        priors[level] = {"source": source, **prior.as_dict()}
+        say(f"scoring {len(part):,} {level}-level pairs")
+        scored = disproportionality(work, prior=prior, continuity_correction=settings.continuity_correction)
+        frames.append(scored)
+    if not frames:
+        raise PvError("No drug-event pair to score: is the standardized layer empty?")
+    scores = apply_criteria(pd.concat(frames, ignore_index=True), settings.criteria)
+    for name in ("evans", "ror025", "ic025", "eb05"):
+        if f"meets_{name}" not in scores:
+            scores = scores.join(apply_criteria(scores[[c for c in scores if not c.startswith("meets_")]],
+                                                {name: CRITERIA[name]})[[f"meets_{name}"]])
+    return scores, priors
+
+
+def score(con: duckdb.DuckDBPyConnection, settings: ScoreSettings | None = None,
+          progress: Callable[[str], None] | None = None) -> ScoreResult:
+    settings = settings or ScoreSettings()
+    say = progress or (lambda _m: None)
+    ensure_schema(con)
+    t0, started = time.perf_counter(), datetime.now()
+    say("counting reports per drug and event")
+    counts = count_pairs(con, settings)
+    scores, priors = score_counts(counts, settings, say)
+    cat = db.one(con, "select any_value(file_name), any_value(file_version), any_value(file_sha256) from event_category_term")
+    n_reports = int(counts["n_total"].iloc[0]) if len(counts) else 0
+    columns = [c for c in db.table_columns(con, "drug_event_score") if c != "run_id"]
+    scores["criteria_met"] = [s.split(",") if s else [] for s in scores["criteria_met"]]
+    scores.attrs = {}
+    table = pa.Table.from_pandas(scores[columns], preserve_index=False)
+    say("writing scores")
+    con.begin()
+    try:
+        run_id = db.one(con, "select nextval('score_run_id_seq')")[0]
+        con.register("incoming_scores", table)
+        try:
+            db.execute(con, "analytics/insert_scores", {"run_id": run_id})
+        finally:
+            con.unregister("incoming_scores")
+        seconds = time.perf_counter() - t0
+        con.execute(
+            """insert into score_run values ($id, $started, current_localtimestamp(), 'completed', $params, $cf, $cv,
+                   $cs, $priors, $n_reports, $n_pairs, $seconds, $message)""",
+            {"id": run_id, "started": started, "params": json.dumps(settings.as_dict()), "cf": cat[0], "cv": cat[1],
+             "cs": cat[2], "priors": json.dumps(priors, default=float), "n_reports": n_reports,
+             "n_pairs": len(scores), "seconds": seconds, "message": "; ".join(_prior_warnings(priors)) or None},
+        ).fetchall()
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    pt = scores[scores["level"] == "pt"]
+    signals = {name: int(pt[f"meets_{name}"].sum()) for name in settings.criteria}
+    n_pairs = {lvl: int((scores["level"] == lvl).sum()) for lvl in LEVELS}
+    return ScoreResult(run_id, n_reports, n_pairs, signals, priors, seconds, _prior_warnings(priors))
+
+
+def _prior_warnings(priors: dict) -> list[str]:
+    return [f"MGPS prior ({level}): {w}" for level, p in priors.items() if p["source"] == "fitted"
+            for w in p.get("warnings", [])]

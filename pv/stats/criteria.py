@@ -1,0 +1,59 @@
+"""Signal criteria: named presets and custom thresholds over the score columns.
+
+A criterion is a set of conditions that must all hold; every pair records which criteria it meets.
+
+===========  ====================================  ===================================
+preset       conditions                            reference
+===========  ====================================  ===================================
+``evans``    prr >= 2, chi2_yates >= 4, a >= 3     Evans et al. 2001
+``ror025``   ror_lower > 1, a >= 3                 van Puijenbroek et al. 2002
+``ic025``    ic025 > 0                             Norén et al. 2013 (UMC)
+``eb05``     eb05 >= 2                             Szarfman et al. 2002 (FDA)
+===========  ====================================  ===================================
+
+Custom criteria use the same form: ``{"name": [("column", ">=", value), ...]}``.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+import pandas as pd
+
+from pv.errors import PvError
+
+Condition = tuple[str, str, float]
+
+CRITERIA: dict[str, list[Condition]] = {
+    "evans": [("prr", ">=", 2.0), ("chi2_yates", ">=", 4.0), ("a", ">=", 3)],
+    "ror025": [("ror_lower", ">", 1.0), ("a", ">=", 3)],
+    "ic025": [("ic025", ">", 0.0)],
+    "eb05": [("eb05", ">=", 2.0)],
+}
+
+_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
+
+
+def apply_criteria(scores: pd.DataFrame, criteria: dict[str, list[Condition]] | None = None) -> pd.DataFrame:
+    """Add a boolean ``meets_<name>`` column per criterion and ``criteria_met`` (names joined by ','),
+    in place of nothing: returns a new frame. NaN never meets a condition."""
+    criteria = CRITERIA if criteria is None else criteria
+    out = scores.copy()
+    met_names = np.full(len(out), "", dtype=object)
+    for name, conditions in criteria.items():
+        if not name.isidentifier():
+            raise PvError(f"criterion name {name!r} must be a plain identifier (letters, digits, _).")
+        mask = np.ones(len(out), dtype=bool)
+        for column, op, value in conditions:
+            if column not in out.columns:
+                raise PvError(f"criterion {name!r}: no column {column!r} in the scores (have: {', '.join(out.columns)}).")
+            if op not in _OPS:
+                raise PvError(f"criterion {name!r}: operator {op!r} is not one of >=, >, <=, <.")
+            col = out[column].to_numpy(dtype=float, na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                mask &= _OPS[op](col, float(value)) & ~np.isnan(col)
+        out[f"meets_{name}"] = mask
+        met_names = np.where(mask, np.where(met_names == "", name, met_names + "," + name), met_names)
+    out["criteria_met"] = met_names
+    return out

@@ -1,0 +1,43 @@
+-- Scores: one row per scoring run (score_run) and one row per run x level x drug x event (drug_event_score).
+-- The view drug_event_scores shows the latest completed run.
+create sequence if not exists score_run_id_seq start 1;
+
+create table if not exists score_run (
+    run_id            integer primary key,
+    started_at        timestamp not null,
+    finished_at       timestamp,
+    status            varchar not null,        -- completed | failed
+    parameters        varchar,                 -- JSON: roles, duplicates, stratification, criteria, ...
+    category_file     varchar,
+    category_version  varchar,
+    category_sha256   varchar,
+    mgps_priors       varchar,                 -- JSON: fitted prior and diagnostics per level
+    n_reports         bigint,                  -- N, the report universe
+    n_pairs           bigint,
+    seconds           double,
+    message           varchar
+);
+
+create table if not exists drug_event_score (
+    run_id integer not null,
+    level varchar not null,                    -- pt | subcategory | category
+    drug varchar not null,
+    event varchar not null,
+    a bigint, b bigint, c bigint, d bigint,
+    n bigint,
+    expected double,
+    expected_stratified double,
+    prr double, prr_lower double, prr_upper double,
+    ror double, ror_lower double, ror_upper double,
+    chi2_yates double,
+    ic double, ic025 double, ic975 double,
+    ebgm double, eb05 double, eb95 double,
+    ic_bcpnn double, ic025_bcpnn double,
+    meets_evans boolean, meets_ror025 boolean, meets_ic025 boolean, meets_eb05 boolean,
+    criteria_met varchar[]
+);
+
+create or replace view drug_event_scores as
+select * exclude (run_id), run_id
+from drug_event_score
+where run_id = (select max(run_id) from score_run where status = 'completed');

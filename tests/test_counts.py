@@ -1,0 +1,239 @@
+"""Counting unique reports into 2x2 tables (sql/analytics/drug_event_counts.sql), categories, and scoring runs."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from conftest import FAERS_2017Q2, demo_row, drug_row, reac_row, write_quarter
+
+from pv import categorize, db, standardize
+from pv.errors import PvError
+from pv.ingest import ingest_path
+from pv.signals import ScoreSettings, count_pairs, score
+
+CATEGORIES = """
+name: test_categories
+version: "0.1"
+categories:
+  - name: thyroid_like
+    subcategories:
+      - name: xy
+        rationale: X and Y together
+        terms: [Event X, "event   y"]
+        related_keywords: [EVENT]
+      - name: only_y
+        rationale: Y alone
+        terms: [Event Y, Never Seen Term]
+"""
+
+
+@pytest.fixture
+def small_db(con, tmp_path):
+    """Seven reports, worked by hand below.
+
+    case  drugs (role)            PTs            sex  note
+    1     A (PS), B (C)           X, Y           F
+    2     A (SS)                  X              M
+    3     B (PS)                  X              F
+    4     C (PS)                  Z              M
+    5     A (PS)                  X, X (twice)   F    the repeated PT counts once
+    6     A (PS)                  X              F    probable duplicate of 5 (same everything): counted once
+    7     D (C)                   Z              M    no suspect drug: outside the universe for suspect roles
+    """
+    rows = [  # caseid, drugs, pts, sex
+        (1, [("A", "PS"), ("B", "C")], ["Event X", "Event Y"], "F"),
+        (2, [("A", "SS")], ["Event X"], "M"),
+        (3, [("B", "PS")], ["Event X"], "F"),
+        (4, [("C", "PS")], ["Event Z"], "M"),
+        (5, [("A", "PS")], ["Event X", "Event X"], "F"),
+        (6, [("A", "PS")], ["Event X"], "F"),
+        (7, [("D", "C")], ["Event Z"], "M"),
+    ]
+    demo, drug, reac = [], [], []
+    for caseid, drugs, pts, sex in rows:
+        pid = caseid * 10 + 1
+        same = caseid in (5, 6)
+        demo.append(demo_row(pid, caseid, 1, "20190110" if caseid != 6 else "20190111", sex=sex,
+                             age="50" if same else str(20 + caseid), event_dt="20181201"))
+        drug.extend(drug_row(pid, caseid, i + 1, role, name) for i, (name, role) in enumerate(drugs))
+        reac.extend(reac_row(pid, caseid, pt) for pt in pts)
+    write_quarter(tmp_path / "q.zip", "2019Q1", {"DEMO": demo, "DRUG": drug, "REAC": reac})
+    ingest_path(con, tmp_path / "q.zip")
+    standardize.build(con)
+    path = tmp_path / "cats.yaml"
+    path.write_text(CATEGORIES)
+    return con, path
+
+
+def cells(counts, level, drug, event):
+    row = counts[(counts["level"] == level) & (counts["drug"] == drug) & (counts["event"] == event)]
+    assert len(row) == 1, (level, drug, event)
+    return tuple(int(row.iloc[0][k]) for k in ("a", "b", "c", "d"))
+
+
+def test_cells_count_unique_reports(small_db):
+    con, cats = small_db
+    assert con.execute("select count(*) from case_duplicate").fetchall() == [(2,)]
+    counts = count_pairs(con, ScoreSettings(categories=str(cats)))
+    # universe (suspect roles, duplicates collapsed): cases 1, 2, 3, 4, 6 -> N = 5 (6 is retained: later receipt)
+    assert set(counts["n_total"]) == {5}
+    # A: cases 1, 2, 6; X: cases 1, 2, 3, 6 -> a = 3, b = 0, c = 1, d = 1
+    assert cells(counts, "pt", "A", "EVENT X") == (3, 0, 1, 1)
+    # B as suspect only in case 3; case 1's B is concomitant
+    assert cells(counts, "pt", "B", "EVENT X") == (1, 0, 3, 1)
+    assert cells(counts, "pt", "C", "EVENT Z") == (1, 0, 0, 4)
+    # pairs with a = 0 are not materialized
+    assert counts[(counts["drug"] == "C") & (counts["event"] == "EVENT X")].empty
+    assert "D" not in set(counts["drug"])
+
+
+def test_categories_count_a_report_once(small_db):
+    con, cats = small_db
+    counts = count_pairs(con, ScoreSettings(categories=str(cats)))
+    # case 1 has X and Y, both in thyroid_like / xy: one report, not two
+    assert cells(counts, "subcategory", "A", "thyroid_like / xy") == (3, 0, 1, 1)
+    assert cells(counts, "category", "A", "thyroid_like") == (3, 0, 1, 1)
+    assert cells(counts, "subcategory", "A", "thyroid_like / only_y") == (1, 2, 0, 2)
+    # "event   y" in the file matched EVENT Y despite case and spacing
+
+
+def test_all_roles_and_keeping_duplicates(small_db):
+    con, cats = small_db
+    counts = count_pairs(con, ScoreSettings(categories=str(cats), roles="all", collapse_duplicates=False))
+    assert set(counts["n_total"]) == {7}
+    assert cells(counts, "pt", "B", "EVENT X") == (2, 0, 3, 2)      # cases 1 and 3 now
+    assert cells(counts, "pt", "A", "EVENT X") == (4, 0, 1, 2)      # 1, 2, 5, 6
+    assert cells(counts, "pt", "D", "EVENT Z") == (1, 0, 1, 5)
+
+
+def test_stratified_expected_count(small_db):
+    con, cats = small_db
+    counts = count_pairs(con, ScoreSettings(categories=str(cats), stratified=True))
+    # strata here differ by age band and sex; every case is received in 2019.
+    # universe: 1 (F, 21 -> 18-44), 2 (M, 22 -> 18-44), 3 (F, 23 -> 18-44), 4 (M, 24 -> 18-44), 6 (F, 50 -> 45-64)
+    # A x X: stratum F/18-44: n1s = 1 (case 1), n.1s = 2 (1, 3), Ns = 2 -> 1
+    #        stratum M/18-44: n1s = 1 (case 2), n.1s = 1, Ns = 2 -> 0.5
+    #        stratum F/45-64: n1s = 1 (case 6), n.1s = 1, Ns = 1 -> 1
+    row = counts[(counts["level"] == "pt") & (counts["drug"] == "A") & (counts["event"] == "EVENT X")].iloc[0]
+    assert row["expected_stratified"] == pytest.approx(2.5)
+    # crude E would be 3 * 4 / 5 = 2.4
+    assert (row["a"] + row["b"]) * (row["a"] + row["c"]) / row["n_total"] == pytest.approx(2.4)
+
+
+def test_category_file_errors(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nversion: 1\ncategories:\n  - name: c\n    subcategories:\n      - name: s\n        terms: [A]\n")
+    with pytest.raises(PvError, match=r"categories\[0\]\.subcategories\[0\]: missing rationale"):
+        categorize.load(bad)
+    bad.write_text("name: x\ncategories: []\n")
+    with pytest.raises(PvError, match="missing top-level key 'version'"):
+        categorize.load(bad)
+
+
+def test_bundled_category_file_covers_the_review(con):
+    cat = categorize.load()
+    names = set(zip(cat.terms["category"].to_pylist(), cat.terms["subcategory"].to_pylist(), strict=True))
+    for needed in [("autoimmunity", "thyroid"), ("autoimmunity", "immune_thrombocytopenia"),
+                   ("autoimmunity", "renal_autoimmune"), ("infection", "pml_jc"), ("infection", "listeria"),
+                   ("infection", "varicella_zoster"), ("cerebrovascular", "rcvs"),
+                   ("infusion_reaction", "infusion_related_reaction"), ("cytopenia", "lymphopenia")]:
+        assert needed in names
+    terms = set(cat.terms["term"].to_pylist())
+    assert {"Basedow's disease", "Immune thrombocytopenia", "Anti-glomerular basement membrane disease",
+            "Progressive multifocal leukoencephalopathy", "Listeriosis",
+            "Reversible cerebral vasoconstriction syndrome", "Infusion related reaction"} <= terms
+    assert cat.version and len(cat.sha256) == 64
+
+
+def test_match_key_folds_spelling(con):
+    db.execute(con, "standardized/macros")
+    keys = con.execute("select pt_match_key('Haemorrhage intracranial'), pt_match_key('HEMORRHAGE  INTRACRANIAL'), "
+                       "pt_match_key('Basedow''s disease'), pt_match_key('BASEDOWS DISEASE'), "
+                       "pt_match_key('Oedema peripheral'), pt_match_key('edema peripheral'), "
+                       "pt_match_key('Anti-glomerular basement membrane disease'), "
+                       "pt_match_key('anti glomerular basement membrane disease')").fetchall()[0]
+    assert keys[0] == keys[1] and keys[2] == keys[3] and keys[4] == keys[5] and keys[6] == keys[7]
+
+
+def test_categories_check_lists_related_and_unseen(small_db, tmp_path):
+    con, cats = small_db
+    result = categorize.check(con, categorize.load(cats))
+    # EVENT Z contains the keyword EVENT and is unmapped
+    assert [(r[0], r[1], r[2]) for r in result["related_unmapped"]] == [("EVENT Z", "thyroid_like", "xy")]
+    assert result["mapped_unseen"] == [("thyroid_like", "only_y", "Never Seen Term")]
+
+
+def test_score_run_is_stored_and_atomic(small_db, monkeypatch):
+    con, cats = small_db
+    result = score(con, ScoreSettings(categories=str(cats)))
+    rows = con.execute("select level, drug, event, a, b, c, d, prr, ror, criteria_met from drug_event_scores "
+                       "where level = 'pt' and drug = 'A' and event = 'EVENT X'").fetchall()
+    (level, drug, event, a, b, c, d, prr_value, ror_value, met) = rows[0]
+    assert (a, b, c, d) == (3, 0, 1, 1)
+    assert prr_value == pytest.approx((3 / 3) / (1 / 2))
+    assert math.isinf(ror_value)       # b = 0, no silent correction
+    run = con.execute("select status, n_reports, parameters, category_version from score_run").fetchall()
+    assert run[0][0] == "completed" and run[0][1] == 5 and run[0][3] == "0.1"
+    assert json.loads(run[0][2])["roles"] == "suspect"
+    before = con.execute("select count(*) from drug_event_score").fetchall()
+
+    import pv.signals as signals_module
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(signals_module.db, "execute", _fail_on("analytics/insert_scores", signals_module.db.execute))
+    with pytest.raises(RuntimeError, match="disk full"):
+        score(con, ScoreSettings(categories=str(cats)))
+    assert con.execute("select count(*) from drug_event_score").fetchall() == before
+    assert con.execute("select count(*) from score_run").fetchall() == [(1,)]
+    assert con.execute("select distinct run_id from drug_event_scores").fetchall() == [(result.run_id,)]
+
+
+def _fail_on(name, real):
+    def wrapper(con, sql_name, *args, **kwargs):
+        if sql_name == name:
+            real(con, sql_name, *args, **kwargs)      # the rows are written, then the run fails
+            raise RuntimeError("disk full")
+        return real(con, sql_name, *args, **kwargs)
+    return wrapper
+
+
+def test_score_on_real_excerpt_runs(con):
+    ingest_path(con, FAERS_2017Q2)
+    standardize.build(con)
+    result = score(con)
+    assert result.n_reports == 100
+    n = con.execute("select count(*) from drug_event_scores where level = 'pt'").fetchall()[0][0]
+    assert n == result.n_pairs["pt"] > 100
+    assert con.execute("select count(*) from drug_event_scores where eb05 > eb95").fetchall() == [(0,)]
+    # 100 reports are too few for a two-gamma prior: the fit says so instead of pretending
+    assert any("nearly a point mass" in w for w in result.warnings)
+    assert "nearly a point mass" in con.execute("select message from score_run").fetchall()[0][0]
+
+
+def test_sample_data_scores_find_the_review_signals_and_not_background(con):
+    from pathlib import Path
+
+    ingest_path(con, Path(__file__).parent.parent / "sample_data")
+    standardize.build(con)
+    score(con)
+    assert con.execute("select count(*) from drug_event_scores where not (eb05 <= ebgm and ebgm <= eb95)"
+                       ).fetchall() == [(0,)]
+    met = dict(con.execute("select event, criteria_met from drug_event_scores where drug = 'ALEMTUZUMAB'").fetchall())
+    for event in ["BASEDOW'S DISEASE", "HYPERTHYROIDISM", "IMMUNE THROMBOCYTOPENIA", "INFUSION RELATED REACTION",
+                  "autoimmunity / thyroid", "autoimmunity", "infection / varicella_zoster"]:
+        assert {"evans", "ror025", "ic025", "eb05"} <= set(met[event]), event
+    nat = dict(con.execute("select event, criteria_met from drug_event_scores where drug = 'NATALIZUMAB'").fetchall())
+    assert "eb05" in nat["PROGRESSIVE MULTIFOCAL LEUKOENCEPHALOPATHY"]
+    # background PTs are drawn independently of the drugs: none of them meets EB05 >= 2 for any drug
+    background = ("NAUSEA", "HEADACHE", "FATIGUE", "DIZZINESS", "DRUG INEFFECTIVE", "ARTHRALGIA", "BACK PAIN")
+    assert con.execute("select count(*) from drug_event_scores where level = 'pt' and meets_eb05 and "
+                       "list_contains($b, event)", {"b": list(background)}).fetchall() == [(0,)]
+
+
+def test_score_needs_the_standardized_layer(con):
+    with pytest.raises(PvError, match="run `pv standardize`"):
+        score(con)
