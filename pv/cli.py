@@ -50,21 +50,40 @@ def ingest(
     format: Annotated[str, typer.Option("--format", help="faers (quarterly ASCII files) or csv (report-level CSV).")] = "faers",
     source: Annotated[str, typer.Option(help="With --format csv: name that namespaces the report ids.")] = "csv",
     map_drugs: Annotated[bool, typer.Option("--map-drugs", help="With --format csv: map drug names to ingredients.")] = False,
+    max_bad_rate: Annotated[float, typer.Option(help="Refuse a quarter whose share of rows failing critical checks passes this.")] = 0.05,
 ) -> None:
-    """Load quarterly files (or a report CSV) into the raw tables. Re-running is safe."""
-    from pv.ingest import ingest_path, ingest_report_csv
+    """Load quarterly files (or a report CSV) into the raw tables, validating each load. Re-running is safe."""
+    from pv.ingest import ingest_report_csv
 
     if format not in {"faers", "csv"}:
         raise PvError(f"--format must be faers or csv, not {format!r}.")
     con = db.connect(db_path)
-    results = []
-    with _status("Ingesting") as say:
-        for path in paths:
-            if format == "csv":
-                results.append(ingest_report_csv(con, path, source_name=source, map_drugs=map_drugs))
-            else:
-                results.extend(ingest_path(con, path, say))
+    if format == "csv":
+        with _status("Ingesting"):
+            results = [ingest_report_csv(con, path, source_name=source, map_drugs=map_drugs) for path in paths]
+    else:
+        results = _ingest_with_progress(con, paths, max_bad_rate)
     _print_ingest(results)
+
+
+def _ingest_with_progress(con, paths, max_bad_rate: float = 0.05) -> list:
+    """Ingest every quarter found in ``paths`` with a progress bar over quarters (and the current file)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pv.ingest.faers import ensure_schema, ingest_quarter
+    from pv.ingest.sources import discover
+
+    sources = [s for path in paths for s in discover(Path(path))]
+    ensure_schema(con)
+    results = []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("Ingesting", total=len(sources))
+        for source in sources:
+            results.append(ingest_quarter(con, source, lambda msg: bar.update(task, description=msg),
+                                          max_bad_rate=max_bad_rate))
+            bar.advance(task)
+    return results
 
 
 def _print_ingest(results) -> None:
@@ -152,6 +171,8 @@ def synth(
     quarters: Annotated[int | None, typer.Option(help="Number of quarters (default: one per 400,000 reports, at least 6).")] = None,
     start: Annotated[str, typer.Option(help="First quarter, e.g. 2019Q1.")] = "2019Q1",
     seed: Annotated[int, typer.Option(help="Random seed; the same arguments give byte-identical zips.")] = 20240101,
+    extra_drugs: Annotated[int, typer.Option(help="Add a long tail of made-up drugs (benchmarks: FAERS has ~5,000).")] = 0,
+    extra_pts: Annotated[int, typer.Option(help="Add a long tail of made-up PTs (benchmarks: FAERS uses ~15,000).")] = 0,
 ) -> None:
     """Write deterministic synthetic FAERS quarters (FDA's exact ASCII layout)."""
     from pv.synth import write_quarters
@@ -159,10 +180,106 @@ def synth(
     n_quarters = quarters or max(6, -(-reports // 400_000))
     t0 = time.perf_counter()
     with _status("Generating") as say:
-        paths = write_quarters(out, reports, n_quarters, start=start, seed=seed, progress=say)
+        paths = write_quarters(out, reports, n_quarters, start=start, seed=seed, progress=say,
+                               extra_drugs=extra_drugs, extra_pts=extra_pts)
     size = sum(p.stat().st_size for p in paths)
     console.print(f"Wrote {len(paths)} quarter(s), {reports:,} reports, {size / 1e6:.1f} MB to {out} "
                   f"in {time.perf_counter() - t0:.1f} s.")
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="A SQL query over the pv tables and views.")],
+    db_path: DbOption = None,
+    format: Annotated[str, typer.Option("--format", help="table (print), csv, json or parquet.")] = "table",
+    out: Annotated[Path | None, typer.Option(help="File to write with --format csv|json|parquet.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to print with --format table.")] = 50,
+) -> None:
+    """Run a read-only query and print it as a table, or write it to a file."""
+    con = db.connect(db_path, read_only=True)
+    try:
+        rel = con.sql(sql)
+    except Exception as exc:  # duckdb's parser and binder errors are already one clear sentence
+        raise PvError(f"the query failed: {exc}") from exc
+    if rel is None:
+        raise PvError("the statement returned no rows; `pv query` is for SELECT queries.")
+    if format == "table":
+        rows = rel.limit(limit + 1).fetchall()
+        table = Table(show_edge=False)
+        for col in rel.columns:
+            table.add_column(col)
+        for row in rows[:limit]:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        console.print(table)
+        if len(rows) > limit:
+            console.print(f"[dim](first {limit} rows; use --limit or --format csv --out FILE for all)[/dim]")
+        return
+    if format not in {"csv", "json", "parquet"} or out is None:
+        raise PvError("--format must be table, csv, json or parquet; csv/json/parquet need --out FILE.")
+    arrow = rel.to_arrow_table()
+    if format == "csv":
+        import pyarrow.csv as pacsv
+
+        pacsv.write_csv(arrow, out)
+    elif format == "parquet":
+        import pyarrow.parquet as pq
+
+        pq.write_table(arrow, out)
+    else:
+        import json
+
+        out.write_text(json.dumps(arrow.to_pylist(), default=str, indent=1))
+    console.print(f"Wrote {arrow.num_rows:,} rows to {out}.")
+
+
+@app.command()
+def validate(
+    db_path: DbOption = None,
+    report: Annotated[Path | None, typer.Option(help="Where to write the data-quality page (default: reports/data_quality/run-N.html).")] = None,
+) -> None:
+    """Re-run every expectation suite on what is loaded, quarantine new critical failures, write the DQ page."""
+    from pv import validate as pv_validate
+
+    con = db.connect(db_path)
+    with _status("Validating") as say:
+        summary = pv_validate.revalidate(con, say)
+        page = pv_validate.write_report(con, report or Path("reports") / "data_quality" / f"run-{summary.run_id}.html")
+    console.print(f"Validation run {summary.run_id}: {summary.n_expectations:,} expectation results; "
+                  f"{summary.n_failed_critical} critical and {summary.n_failed_warning} warning expectation(s) failed; "
+                  f"{summary.n_new_quarantined:,} row(s) newly quarantined.")
+    console.print(f"Data-quality page: {page}")
+    if summary.n_new_quarantined:
+        console.print("Run `pv standardize` so the standardized layer leaves the newly quarantined rows out.")
+
+
+@app.command()
+def quarantine(
+    db_path: DbOption = None,
+    release: Annotated[list[int] | None, typer.Option("--release", help="Quarantine id(s) to re-admit.")] = None,
+    by: Annotated[str, typer.Option(help="Who releases (recorded).")] = "",
+    reason: Annotated[str, typer.Option(help="Why the rows are acceptable (recorded).")] = "",
+) -> None:
+    """List quarantined rows by reason and file, or re-admit rows a steward judged acceptable."""
+    from pv import validate as pv_validate
+
+    if release:
+        con = db.connect(db_path)
+        n = pv_validate.release(con, list(release), by, reason)
+        console.print(f"Released {n} row(s). Run `pv standardize` to bring them into the standardized layer.")
+        return
+    con = db.connect(db_path, read_only=True)
+    rows = pv_validate.quarantine_summary(con)
+    if not rows:
+        console.print("No row is held in quarantine.")
+        return
+    table = Table(title="Quarantine (held rows)", show_edge=False)
+    for col in ("stage", "check", "file", "rows", "first id", "example"):
+        table.add_column(col, justify="right" if col in {"rows", "first id"} else "left")
+    for stage, check, source_file, n, first, example in rows:
+        table.add_row(stage, check, Path(source_file).name, f"{n:,}", str(first), (example or "")[:60])
+    console.print(table)
+    console.print("List the rows: pv query \"select * from quarantine where released_at is null\"; "
+                  "release: pv quarantine --release ID --by NAME --reason TEXT")
 
 
 @app.command()
@@ -199,7 +316,7 @@ def _print_score(result) -> None:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print("PT-level pairs meeting each criterion: "
                   + ", ".join(f"{k} {v:,}" for k, v in result.signals.items())
-                  + ". See the view drug_event_scores (`pv query` comes with the analyst views).")
+                  + ". See them with: pv query \"select * from drug_event_scores where criteria_met <> []\"")  # noqa: S608
 
 
 categories_app = typer.Typer(help="Event categories (the YAML file that maps PTs to categories).", no_args_is_help=True)
@@ -234,17 +351,16 @@ def categories_check(
 def run(
     db_path: DbOption = None,
     inbox: Annotated[Path | None, typer.Option(help="Folder of quarterly zips (default: sample_data/).")] = None,
+    max_bad_rate: Annotated[float, typer.Option(help="Refuse a quarter whose share of rows failing critical checks passes this.")] = 0.05,
 ) -> None:
     """Ingest every quarter in the inbox (default: the bundled sample data), standardize, score, summarize."""
     from pv import standardize as std
-    from pv.ingest import ingest_path
     from pv.signals import score as run_score
     from pv.status import summary
 
     inbox = inbox or default_sample_dir()
     con = db.connect(db_path)
-    with _status(f"Ingesting {inbox}") as say:
-        results = ingest_path(con, inbox, say)
+    results = _ingest_with_progress(con, [inbox], max_bad_rate)
     _print_ingest(results)
     with _status("Standardizing") as say:
         std.build(con, say)

@@ -112,8 +112,8 @@ def query(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None,
     if set(params or {}) != declared:
         raise PvError(f"sql/{name}.sql: needs params {sorted(declared)}, got {sorted(params or {})}.")
     (stmt,) = _render_identifiers(name, statements(name), identifiers or {})
-    cur = con.execute(stmt, params or {}) if params else con.execute(stmt)
-    return cur.to_arrow_table()
+    rel = con.sql(stmt, params=params) if params else con.sql(stmt)
+    return rel.to_arrow_table()
 
 
 def one(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None):

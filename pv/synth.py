@@ -151,7 +151,7 @@ class Catalogue:
     brands: list[list[str]]           # brand names per ingredient
     pts: np.ndarray                   # background PT names
     pt_p: np.ndarray
-    pt_p_by_drug: np.ndarray          # (drug, PT) probabilities: pt_p tilted by a fixed per-drug factor
+    pt_p_by_drug: dict                # drug index -> PT probabilities: pt_p tilted by a fixed per-drug factor
 
 
 # Real reporting ratios vary from pair to pair even without a signal; a lognormal tilt with this spread
@@ -159,20 +159,37 @@ class Catalogue:
 BACKGROUND_SPREAD = 0.25
 
 
-def catalogue(seed: int = 20240101) -> Catalogue:
+def catalogue(seed: int = 20240101, extra_drugs: int = 0, extra_pts: int = 0) -> Catalogue:
+    """The drugs and PTs to draw from. ``extra_drugs`` / ``extra_pts`` add a long Zipf tail of made-up names
+    (``SYNTHDRUG 00001``, ``Synthetic event 00001``) so benchmarks see FAERS-like numbers of distinct pairs."""
     brands: dict[str, list[str]] = {}
     with open(db.sql_dir() / "seeds" / "drug_synonym.csv", newline="") as f:
         for row in csv.DictReader(f):
             brands.setdefault(row["ingredient"], []).append(row["name"])
+    for i in range(1, extra_drugs + 1):
+        brands[f"SYNTHDRUG {i:05d}"] = [f"SYNTHBRAND {i:05d}"]
     names = sorted(brands)
-    w = np.array([DRUG_WEIGHT.get(n, 1.0) for n in names], dtype=float)
-    pts = np.array(sorted(BACKGROUND_PT))
-    p = np.array([BACKGROUND_PT[x] for x in pts], dtype=float)
+    tail_rank = {f"SYNTHDRUG {i:05d}": i for i in range(1, extra_drugs + 1)}
+    # the named drugs weigh as set; the made-up tail shares their total weight along a Zipf curve
+    w = np.array([DRUG_WEIGHT.get(n, 1.0) if n not in tail_rank else 0.0 for n in names], dtype=float)
+    if extra_drugs:
+        zipf = np.array([1.0 / (tail_rank[n] + 5) ** 1.1 if n in tail_rank else 0.0 for n in names])
+        w += zipf / zipf.sum() * w.sum()
+    pt_weight = dict(BACKGROUND_PT)
+    if extra_pts:
+        zipf = 1.0 / (np.arange(1, extra_pts + 1) + 5) ** 1.1
+        zipf *= sum(BACKGROUND_PT.values()) / zipf.sum()
+        pt_weight.update({f"Synthetic event {i:05d}": float(z) for i, z in enumerate(zipf, start=1)})
+    pts = np.array(sorted(pt_weight))
+    p = np.array([pt_weight[x] for x in pts], dtype=float)
     p /= p.sum()
-    tilt = np.exp(BACKGROUND_SPREAD * np.random.default_rng([seed, 999]).standard_normal((len(names), pts.size)))
+    # a fixed tilt per named drug (the made-up tail draws from the plain background)
+    named = np.array([n not in tail_rank for n in names])
+    tilt = np.exp(BACKGROUND_SPREAD * np.random.default_rng([seed, 999]).standard_normal((int(named.sum()), pts.size)))
     by_drug = p * tilt
     by_drug /= by_drug.sum(axis=1, keepdims=True)
-    return Catalogue(np.array(names), w / w.sum(), [brands[n] for n in names], pts, p, by_drug)
+    rows = dict(zip(np.flatnonzero(named).tolist(), by_drug, strict=True))
+    return Catalogue(np.array(names), w / w.sum(), [brands[n] for n in names], pts, p, rows)
 
 
 def quarter_range(start: str, n: int) -> list[str]:
@@ -248,7 +265,10 @@ def new_cases(rng: np.random.Generator, cat: Catalogue, n: int, quarter: str, fi
     ev_case = np.repeat(np.arange(n), n_pt)
     ev_pt = np.empty(ev_case.size, dtype=object)
     ev_drug = ps[ev_case]
-    for d in np.unique(ev_drug):   # one draw per primary-suspect drug, from its tilted background
+    tilted = np.isin(ev_drug, list(cat.pt_p_by_drug))
+    plain = np.flatnonzero(~tilted)
+    ev_pt[plain] = cat.pts[rng.choice(cat.pts.size, plain.size, p=cat.pt_p)]
+    for d in np.unique(ev_drug[tilted]):   # one draw per named primary-suspect drug, from its tilted background
         rows = np.flatnonzero(ev_drug == d)
         ev_pt[rows] = cat.pts[rng.choice(cat.pts.size, rows.size, p=cat.pt_p_by_drug[d])]
     extra_case, extra_pt = [], []
@@ -381,12 +401,14 @@ def write_quarters(
     start: str = "2019Q1",
     seed: int = 20240101,
     progress: Callable[[str], None] | None = None,
+    extra_drugs: int = 0,
+    extra_pts: int = 0,
 ) -> list[Path]:
     """Write ``quarters`` zips holding about ``reports`` reports in all (initial versions + follow-ups)."""
     say = progress or (lambda _m: None)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    cat = catalogue(seed)
+    cat = catalogue(seed, extra_drugs, extra_pts)
     per_quarter = max(1, reports // quarters)
     previous: dict[str, pd.DataFrame] | None = None
     next_caseid = 10_000_000

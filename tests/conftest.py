@@ -66,13 +66,13 @@ def write_quarter(path: Path, quarter: str, files: dict[str, list[str] | bytes],
 def simple_quarter(path: Path, quarter: str = "2019Q1", cases=((1001, 1),), pts=("Nausea",), drug="LEMTRADA",
                    fda_dt="20190115", **kw) -> Path:
     """One report per (caseid, version), each with one drug and the given PTs."""
-    demo, drug, reac = [], [], []
+    demo_lines, drug_lines, reac_lines = [], [], []
     for caseid, version in cases:
         pid = caseid * 10 + version
-        demo.append(demo_row(pid, caseid, version, fda_dt))
-        drug.append(drug_row(pid, caseid, 1, "PS", drug))
-        reac.extend(reac_row(pid, caseid, pt) for pt in pts)
-    return write_quarter(path, quarter, {"DEMO": demo, "DRUG": drug, "REAC": reac}, **kw)
+        demo_lines.append(demo_row(pid, caseid, version, fda_dt))
+        drug_lines.append(drug_row(pid, caseid, 1, "PS", drug))
+        reac_lines.extend(reac_row(pid, caseid, pt) for pt in pts)
+    return write_quarter(path, quarter, {"DEMO": demo_lines, "DRUG": drug_lines, "REAC": reac_lines}, **kw)
 
 
 @pytest.fixture

@@ -112,7 +112,7 @@ def test_crlf_latin1_embedded_newline_and_bad_rows(con, tmp_path):
     reac_bytes = reac_bytes.replace(b"Nausea", b"Naus\xe9a")
     path = write_quarter(tmp_path / "q.zip", "2019Q1", {"DEMO": demo, "DRUG": drug_bytes, "REAC": reac_bytes},
                          newline="\r\n")
-    (result,) = ingest_path(con, path)
+    (result,) = ingest_path(con, path, max_bad_rate=1.0)   # a tiny file: 3 bad lines are far over 5 %
     assert result.rows["drug"] == 2 and result.rows["reac"] == 3 and result.rows["demo"] == 3
     assert result.n_rejoined == 1 and result.n_latin1_lines == 1
     rejoined = con.execute("select drugname, line_no from raw_drug where primaryid = '21'").fetchall()
@@ -168,7 +168,7 @@ def test_2018q1_new_demo_file_and_deleted_list(con, tmp_path):
         zf.writestr("ASCII/DRUG18Q1.txt", DRUG_HEADER_WITH_DOLLAR + "\n" + drug_row(11, 1, 1, "PS", "X") + "\n")
         zf.writestr("ASCII/REAC18Q1.txt", "primaryid$caseid$pt$drug_rec_act$\n11$1$Rash$$\n")
         zf.writestr("Deleted/DELETE18Q1.txt", "123\n456\r\nnot-a-case\n")
-    (result,) = ingest_path(con, tmp_path / "faers_ascii_2018q1.zip")
+    (result,) = ingest_path(con, tmp_path / "faers_ascii_2018q1.zip", max_bad_rate=1.0)
     assert result.rows["demo"] == 2          # the _new file wins
     assert sorted(con.execute("select caseid from raw_deleted_case").fetchall()) == [("123",), ("456",)]
     assert con.execute("select raw_text, table_name from quarantine").fetchall() == [("not-a-case", "raw_deleted_case")]

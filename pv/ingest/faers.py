@@ -46,15 +46,22 @@ class IngestResult:
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     db.execute(con, "raw/schema")
+    db.execute(con, "standardized/macros")   # the validation batches use the date macros
 
 
-def ingest_path(con: duckdb.DuckDBPyConnection, path: str | Path, progress: Progress | None = None) -> list[IngestResult]:
+def ingest_path(con: duckdb.DuckDBPyConnection, path: str | Path, progress: Progress | None = None, *,
+                validate: bool = True, max_bad_rate: float = 0.05) -> list[IngestResult]:
     """Ingest every quarter found in ``path`` (zip, quarter folder, or folder of zips)."""
     ensure_schema(con)
-    return [ingest_quarter(con, source, progress) for source in discover(Path(path))]
+    return [ingest_quarter(con, source, progress, validate=validate, max_bad_rate=max_bad_rate)
+            for source in discover(Path(path))]
 
 
-def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progress: Progress | None = None) -> IngestResult:
+def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progress: Progress | None = None, *,
+                   validate: bool = True, max_bad_rate: float = 0.05) -> IngestResult:
+    """Load one quarter in one transaction. With ``validate`` (the default) the load is checked against the
+    raw suites in ``expectations/`` before it commits: rows breaking a critical expectation are quarantined, and
+    a load whose share of bad rows (parse errors + critical failures) passes ``max_bad_rate`` is refused whole."""
     say = progress or (lambda _msg: None)
     started, t0 = datetime.now(), time.perf_counter()
     sha = source.sha256
@@ -108,6 +115,10 @@ def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progre
             _append(con, "raw_deleted_case", deleted, load_id, source.quarter, source.label("delete"), sha)
             rows["deleted"] = deleted.num_rows
         _quarantine(con, bad, load_id, source.quarter)
+        n_validation_bad = 0
+        if validate:
+            say(f"{source.quarter}: validating")
+            n_validation_bad = _validate(con, load_id, source, [RAW_TABLE[k] for k in parsed], bad, max_bad_rate)
         seconds = time.perf_counter() - t0
         status = "replaced" if previous else "loaded"
         message = (f"{source.quarter} re-issued: replaced load(s) {', '.join(str(p[0]) for p in previous)}"
@@ -123,7 +134,7 @@ def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progre
             """,
             {"load_id": load_id, "path": str(source.path), "sha": sha, "format": era_of(source.quarter),
              "quarter": source.quarter, **{f"n_{k}": rows.get(k) for k in (*KINDS, "deleted")},
-             "n_bad": len(bad), "n_rejoined": n_rejoined, "n_latin1": n_latin1, "seconds": seconds,
+             "n_bad": len(bad) + n_validation_bad, "n_rejoined": n_rejoined, "n_latin1": n_latin1, "seconds": seconds,
              "started": started, "message": message},
         )
         for (old,) in previous:
@@ -133,8 +144,40 @@ def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progre
     except BaseException:
         con.rollback()
         raise
-    return IngestResult(str(source.path), source.quarter, status, load_id, rows, len(bad), n_rejoined, n_latin1,
-                        seconds, message)
+    return IngestResult(str(source.path), source.quarter, status, load_id, rows, len(bad) + n_validation_bad,
+                        n_rejoined, n_latin1, seconds, message)
+
+
+def _validate(con, load_id: int, source: QuarterSource, tables: list[str], parse_bad: list, max_bad_rate: float) -> int:
+    """Validate the load inside its transaction; quarantine critical failures or refuse the load. Returns the
+    number of rows quarantined by validation."""
+    from pv import validate as pv_validate
+
+    result = pv_validate.validate_load(con, load_id, tables)
+    total = result.n_rows + len(parse_bad)
+    rate = (result.n_critical_rows + len(parse_bad)) / total if total else 0.0
+    if rate > max_bad_rate:
+        reasons: dict[str, int] = {}
+        for _table, label, row in parse_bad:
+            key = f"{label}: {row.check_name}"
+            reasons[key] = reasons.get(key, 0) + 1
+        parse_note = "; ".join(f"{k} on {n:,} line(s)" for k, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:3])
+        worst = "; ".join(x for x in (pv_validate.worst(result.outcomes), parse_note) if x)
+        raise InputRefused(
+            f"{source.path}: {source.quarter} refused: {rate:.1%} of its rows break critical checks (limit "
+            f"{max_bad_rate:.0%}). Worst: {worst}. Nothing was loaded; check the file, or raise the limit with "
+            "--max-bad-rate if the data are known to be so."
+        )
+    if result.quarantine:
+        table = pa.table({k: [row[k] for row in result.quarantine] for k in result.quarantine[0]})
+        con.register("incoming_failures", table)
+        try:
+            db.execute(con, "validate/insert_quarantine", {"load_id": load_id, "quarter": source.quarter})
+        finally:
+            con.unregister("incoming_failures")
+    run_id = db.one(con, "select nextval('validation_run_id_seq')")[0]
+    pv_validate.record(con, run_id, load_id, source.quarter, result.outcomes)
+    return result.n_critical_rows
 
 
 def _append(con, raw_table: str, table: pa.Table, load_id: int, quarter: str | None, source_file: str, sha: str) -> None:

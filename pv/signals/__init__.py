@@ -20,6 +20,7 @@ import pyarrow as pa
 from pv import categorize, db
 from pv.errors import PvError
 from pv.stats import CRITERIA, apply_criteria, disproportionality, fit_mgps
+from pv.stats.mgps import DEFAULT_STARTS
 
 LEVELS = ("pt", "subcategory", "category")
 ROLE_SETS = {"suspect": ["PS", "SS"], "all": ["PS", "SS", "C", "I"]}
@@ -86,7 +87,9 @@ def score_counts(counts: pd.DataFrame, settings: ScoreSettings, say: Callable[[s
             work["a"] + work["b"] + work["c"] + work["d"])
         if level == "pt" or len(part) >= MIN_PAIRS_OWN_PRIOR or pt_prior is None:
             say(f"fitting the MGPS prior on {len(part):,} {level}-level pairs")
-            prior = fit_mgps(work["a"].to_numpy(), np.asarray(e_fit, dtype=float))
+            # (sub)category levels start from the PT-level optimum as well as from the usual points
+            starts = DEFAULT_STARTS if pt_prior is None else (tuple(pt_prior.theta), *DEFAULT_STARTS[:4])
+            prior = fit_mgps(work["a"].to_numpy(), np.asarray(e_fit, dtype=float), starts=starts)
             source = "fitted"
         else:
             prior, source = pt_prior, "pt-level prior (too few pairs to fit)"

@@ -44,8 +44,10 @@ def ic_noren(a, expected, *, lower: float = 0.025, upper: float = 0.975):
     e = np.asarray(expected, dtype=float)
     shape, rate = a + 0.5, e + 0.5
     ic = np.log2(shape / rate)
-    lo = np.log2(gammaincinv(shape, lower) / rate)
-    hi = np.log2(gammaincinv(shape, upper) / rate)
+    # the quantiles depend on the shape only up to the 1/rate scale: invert once per distinct count
+    shapes, inverse = np.unique(shape, return_inverse=True)
+    lo = np.log2(gammaincinv(shapes, lower)[inverse] / rate)
+    hi = np.log2(gammaincinv(shapes, upper)[inverse] / rate)
     return ic, lo, hi
 
 

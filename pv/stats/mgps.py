@@ -152,7 +152,7 @@ def _checked(observed, expected):
     return n, e
 
 
-def squash(n, e, *, max_exact_n: int = 50, bins: int = 1000):
+def squash(n, e, *, max_exact_n: int = 50, bins: int = 2000):
     """Pool pairs with the same count into ``bins`` quantile bins of log E (DuMouchel & Pregibon 2001).
 
     Returns (n, e, weight). Counts above ``max_exact_n`` and counts with few pairs are kept one by one.
@@ -183,11 +183,25 @@ def squash(n, e, *, max_exact_n: int = 50, bins: int = 1000):
     return np.concatenate(out_n), np.concatenate(out_e), np.concatenate(out_w)
 
 
+def unique_pairs(n, e):
+    """Distinct (n, E) points and how many pairs share each: the likelihood and the posterior depend on
+    nothing else, so computing on these is exact and, at FAERS scale, several times faster."""
+    order = np.lexsort((e, n))
+    n_sorted, e_sorted = n[order], e[order]
+    first = np.r_[True, (np.diff(n_sorted) != 0) | (np.diff(e_sorted) != 0)]
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.r_[starts, n.size]).astype(float)
+    inverse = np.empty(n.size, dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    return n_sorted[starts], e_sorted[starts], counts, inverse
+
+
 def fit_mgps(observed, expected, *, starts=DEFAULT_STARTS, squash_above: int = 200_000, maxiter: int = 500) -> MGPSPrior:
     """Fit the two-gamma mixture prior by maximum likelihood (N ≥ 1, truncated). See the module docstring."""
     n, e = _checked(observed, expected)
-    squashed = n.size > squash_above
-    sn, se, sw = squash(n, e) if squashed else (n, e, np.ones_like(n))
+    un, ue, uw, _ = unique_pairs(n, e)                   # exact: the same likelihood on fewer points
+    squashed = un.size > squash_above
+    sn, se, sw = squash(n, e) if squashed else (un, ue, uw)
     bounds = [(-_BOUND, _BOUND)] * 4 + [(-15.0, 15.0)]
     tried = []
     for start in starts:
@@ -205,11 +219,11 @@ def fit_mgps(observed, expected, *, starts=DEFAULT_STARTS, squash_above: int = 2
     best = min(finite, key=lambda t: t["nll"])
     x = best["x"]
     converged = best["converged"]
-    if squashed:   # polish on the exact likelihood
-        res = minimize(_objective, x, args=(n, e, np.ones_like(n)), jac=True, method="L-BFGS-B", bounds=bounds,
-                       options={"maxiter": 50, "ftol": 1e-12, "gtol": 1e-7})
+    if squashed:   # polish on the exact likelihood (distinct points, weighted)
+        res = minimize(_objective, x, args=(un, ue, uw), jac=True, method="L-BFGS-B", bounds=bounds,
+                       options={"maxiter": 60, "ftol": 1e-13, "gtol": 1e-6})
         x, converged = res.x, bool(res.success) or converged
-    nll = float(_objective(x, n, e, np.ones_like(n))[0])
+    nll = float(_objective(x, un, ue, uw)[0])
     agreeing = sum(t["nll"] - best["nll"] <= 1e-3 for t in finite)
     a1, b1, a2, b2 = (float(v) for v in np.exp(x[:4]))
     p = float(expit(x[4]))
@@ -250,16 +264,17 @@ def posterior_weight(prior: MGPSPrior, n, e):
 
 def ebgm_scores(prior: MGPSPrior, observed, expected, quantiles=(0.05, 0.95)):
     """EBGM and the posterior quantiles (default EB05, EB95). Returns (ebgm, q_low, q_high)."""
-    n = np.asarray(observed, dtype=float)
-    e = np.asarray(expected, dtype=float)
+    n_all = np.asarray(observed, dtype=float)
+    e_all = np.asarray(expected, dtype=float)
+    n, e, _, inverse = unique_pairs(n_all, e_all)        # exact: scores depend on (n, E) only
     with np.errstate(divide="ignore", invalid="ignore"):
         qn = posterior_weight(prior, n, e)
         k1, r1 = prior.alpha1 + n, prior.beta1 + e
         k2, r2 = prior.alpha2 + n, prior.beta2 + e
         e_log = qn * (digamma(k1) - np.log(r1)) + (1 - qn) * (digamma(k2) - np.log(r2))    # Eq. 9
         ebgm = np.exp(e_log)                                                                 # Eq. 10-11
-        limits = tuple(_mixture_quantile(q, qn, k1, r1, k2, r2) for q in quantiles)
-    return (ebgm, *limits)
+        limits = tuple(_mixture_quantile(q, qn, k1, r1, k2, r2)[inverse] for q in quantiles)
+    return (ebgm[inverse], *limits)
 
 
 def _mixture_quantile(prob, qn, k1, r1, k2, r2, tol=1e-12, max_iter=60):

@@ -112,3 +112,33 @@ create table if not exists raw_report_csv (
     map_drugs boolean,       -- apply FAERS drug-name cleaning in the standardized layer (`--map-drugs`)
     extra_fields varchar, load_id integer, source_file varchar, source_sha256 varchar, line_no bigint
 );
+
+-- Validation (pv.validate): the stage a quarantined row was caught at, and the values that broke the rule.
+alter table quarantine add column if not exists stage varchar default 'parse';      -- parse | validate
+alter table quarantine add column if not exists offending_values varchar;           -- JSON
+
+create sequence if not exists validation_run_id_seq start 1;
+
+-- One row per validation run x batch x expectation (a load is validated when it is ingested; `pv validate`
+-- re-runs every suite). result_json keeps GX's full result (index lists cut at 1,000 entries).
+create table if not exists validation_result (
+    validation_run_id integer not null,
+    load_id           integer,             -- null for the standardized layer
+    quarter           varchar,
+    suite             varchar not null,    -- expectations/<suite>.json
+    expectation       varchar not null,    -- type(column)
+    severity          varchar not null,    -- critical | warning
+    success           boolean not null,
+    element_count     bigint,
+    unexpected_count  bigint,
+    unexpected_percent double,
+    sample_values     varchar,             -- JSON list, at most 10
+    result_json       varchar,
+    created_at        timestamp not null default current_localtimestamp()
+);
+
+-- Raw rows held back from the standardized layer: critical validation failures not released by a steward.
+create or replace view quarantined_row as
+select distinct table_name, load_id, line_no
+from quarantine
+where stage = 'validate' and released_at is null;

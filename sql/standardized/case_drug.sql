@@ -3,7 +3,7 @@
 -- name in parentheses, looked up or as it stands (AERS's 'METALYSE (TENECTEPLASE)' convention); else the
 -- cleaned name itself (ingredient_source = 'unmapped').
 -- Report-CSV drugs are already coded: used as given (trimmed, upper-cased) unless loaded with --map-drugs.
--- Inputs: case_report, raw_drug, raw_report_csv, drug_synonym.
+-- Inputs: case_report, raw_drug, raw_report_csv, drug_synonym, quarantined_row.
 create or replace table case_drug as
 with faers_rows as (
     select
@@ -11,54 +11,70 @@ with faers_rows as (
         try_cast(d.drug_seq as bigint) as drug_seq,
         upper(trim(d.role_cod)) as role,
         d.drugname as drug_name_reported,
-        nullif(upper(trim(regexp_replace(d.prod_ai, '\s+', ' ', 'g'))), '') as prod_ai,
+        d.prod_ai as prod_ai_reported,
         upper(trim(d.route)) as route,
         upper(trim(d.dechal)) as dechal,
         upper(trim(d.rechal)) as rechal,
-        true as map_drugs,
-        row_number() over (partition by c.case_id, d.drug_seq order by d.line_no) as seq_rank
+        true as map_drugs
     from case_report as c
     inner join raw_drug as d on d.quarter = c.quarter and try_cast(d.primaryid as bigint) = c.primary_id
+    anti join quarantined_row as q on q.table_name = 'raw_drug' and q.load_id = d.load_id and q.line_no = d.line_no
+    -- a drug_seq delivered twice for one report: keep the first line
+    qualify row_number() over (partition by c.case_id, d.drug_seq order by d.line_no) = 1
+),
+csv_distinct as (
+    select
+        r.source_name || ':' || trim(r.report_id) as case_id,
+        coalesce(upper(trim(r.role)), 'PS') as role,
+        trim(r.drug) as drug_name_reported,
+        r.map_drugs
+    from raw_report_csv as r
+    -- one row per report and drug: the strongest role wins (PS > SS > C > I)
+    qualify row_number() over (
+        partition by r.source_name, trim(r.report_id), upper(trim(r.drug))
+        order by list_position(['PS', 'SS', 'C', 'I'], coalesce(upper(trim(r.role)), 'PS')), r.line_no
+    ) = 1
 ),
 csv_rows as (
     select
-        r.source_name || ':' || trim(r.report_id) as case_id,
-        null::bigint as drug_seq,
-        coalesce(upper(trim(r.role)), 'PS') as role,
-        trim(r.drug) as drug_name_reported,
-        null::varchar as prod_ai,
-        null::varchar as route,
-        null::varchar as dechal,
-        null::varchar as rechal,
-        r.map_drugs,
-        -- one row per report and drug: the strongest role wins (PS > SS > C > I)
-        row_number() over (
-            partition by r.source_name, trim(r.report_id), upper(trim(r.drug))
-            order by list_position(['PS', 'SS', 'C', 'I'], coalesce(upper(trim(r.role)), 'PS')), r.line_no
-        ) as seq_rank
-    from raw_report_csv as r
+        case_id,
+        row_number() over (partition by case_id order by drug_name_reported) as drug_seq,
+        role, drug_name_reported, null::varchar as prod_ai_reported, null::varchar as route,
+        null::varchar as dechal, null::varchar as rechal, map_drugs
+    from csv_distinct
 ),
 drugs as (
-    select * exclude (seq_rank) from faers_rows where seq_rank = 1
+    select * from faers_rows
     union all
-    select * exclude (seq_rank) from csv_rows where seq_rank = 1
+    select * from csv_rows
+),
+-- the text work (regular expressions, look-ups) once per distinct name, not once per row
+name_map as (
+    select
+        names.drug_name_reported,
+        coalesce(clean_drug_name(names.drug_name_reported), clean_drug_name(names.paren)) as drug_name_clean,
+        syn.ingredient as synonym_ingredient,
+        coalesce(paren.ingredient, clean_drug_name(names.paren)) as parenthetical_ingredient
+    from (
+        select drug_name_reported, regexp_extract(drug_name_reported, '\(([^)]*)\)', 1) as paren
+        from (select distinct drug_name_reported from drugs)
+    ) as names
+    left join drug_synonym as syn on syn.name = clean_drug_name(names.drug_name_reported)
+    left join drug_synonym as paren on paren.name = clean_drug_name(names.paren)
+),
+prod_ai_map as (
+    select prod_ai_reported, nullif(upper(trim(regexp_replace(prod_ai_reported, '\s+', ' ', 'g'))), '') as prod_ai
+    from (select distinct prod_ai_reported from drugs where prod_ai_reported is not null)
 ),
 looked_up as (
-    select
-        drugs.*,
-        coalesce(clean_drug_name(drug_name_reported),
-                 clean_drug_name(regexp_extract(drug_name_reported, '\(([^)]*)\)', 1))) as drug_name_clean,
-        syn.ingredient as synonym_ingredient,
-        coalesce(paren.ingredient, clean_drug_name(regexp_extract(drugs.drug_name_reported, '\(([^)]*)\)', 1)))
-            as parenthetical_ingredient
+    select drugs.*, m.drug_name_clean, m.synonym_ingredient, m.parenthetical_ingredient, p.prod_ai
     from drugs
-    left join drug_synonym as syn on syn.name = clean_drug_name(drugs.drug_name_reported)
-    left join drug_synonym as paren
-        on paren.name = clean_drug_name(regexp_extract(drugs.drug_name_reported, '\(([^)]*)\)', 1))
+    left join name_map as m on m.drug_name_reported is not distinct from drugs.drug_name_reported
+    left join prod_ai_map as p on p.prod_ai_reported = drugs.prod_ai_reported
 )
 select
     case_id,
-    coalesce(drug_seq, row_number() over (partition by case_id order by drug_name_reported)) as drug_seq,
+    drug_seq,
     role,
     drug_name_reported,
     drug_name_clean,

@@ -2,33 +2,42 @@
 -- FAERS/AERS: the latest version of each caseid (highest caseversion, then latest fda_dt, then latest quarter,
 -- then highest primaryid), cases on FDA's deleted lists removed. Report CSVs: one row per report_id of each
 -- source, case_id = '<source>:<report_id>' (taken as already de-duplicated by their source).
--- Key: case_id. Inputs: raw_demo, raw_outc, raw_deleted_case, raw_report_csv.
+-- Rows held in quarantine (view quarantined_row) are left out.
+-- Key: case_id. Inputs: raw_demo, raw_outc, raw_deleted_case, raw_report_csv, quarantined_row.
 create or replace table case_report as
-with demo as (
-    select *, try_cast(trim(caseversion) as integer) as case_version from raw_demo
+with demo_admitted as (
+    select d.load_id, d.line_no, d.quarter, d.primaryid, d.caseid, d.caseversion, d.fda_dt
+    from raw_demo as d
+    anti join quarantined_row as q on q.table_name = 'raw_demo' and q.load_id = d.load_id and q.line_no = d.line_no
 ),
 deleted as (
     select distinct trim(caseid) as caseid from raw_deleted_case
 ),
-versions as (
+latest_version as (
+    -- one aggregate pass instead of a window over every column: the winning row's (load_id, line_no)
     select
-        *,
-        row_number() over (
-            partition by trim(caseid)
-            order by case_version desc nulls last, fda_dt desc nulls last, quarter desc, try_cast(primaryid as bigint) desc
-        ) as version_rank,
-        count(*) over (partition by trim(caseid)) as n_versions
-    from demo
+        trim(caseid) as caseid,
+        arg_max({'load_id': load_id, 'line_no': line_no}, {
+            'case_version': coalesce(try_cast(trim(caseversion) as integer), -1),
+            'fda_dt': coalesce(fda_dt, ''),
+            'quarter': quarter,
+            'primary_id': coalesce(try_cast(primaryid as bigint), -1)}) as winner,
+        count(*) as n_versions
+    from demo_admitted
+    group by trim(caseid)
 ),
 latest as (
-    select * from versions
-    where version_rank = 1 and trim(caseid) not in (select caseid from deleted)
+    select d.*, try_cast(trim(d.caseversion) as integer) as case_version, v.n_versions
+    from latest_version as v
+    inner join raw_demo as d on d.load_id = v.winner.load_id and d.line_no = v.winner.line_no
+    where v.caseid not in (select caseid from deleted)
 ),
 outcomes as (
-    select quarter, primaryid, list(distinct upper(trim(outc_cod)) order by upper(trim(outc_cod))) as outcomes
-    from raw_outc
-    where outc_cod is not null
-    group by quarter, primaryid
+    select o.quarter, o.primaryid, list(distinct upper(trim(o.outc_cod)) order by upper(trim(o.outc_cod))) as outcomes
+    from raw_outc as o
+    anti join quarantined_row as q on q.table_name = 'raw_outc' and q.load_id = o.load_id and q.line_no = o.line_no
+    where o.outc_cod is not null
+    group by o.quarter, o.primaryid
 ),
 faers_cases as (
     select

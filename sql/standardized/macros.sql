@@ -47,3 +47,13 @@ create or replace macro pt_match_key(txt) as
     regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
         upper(trim(txt)), '[''`’]', '', 'g'), '[-/,]', ' ', 'g'), '\s+', ' ', 'g'),
         'AE|OE', 'E', 'g'), 'ISATION', 'IZATION', 'g'), 'TRE\b', 'TER', 'g'), 'OUR\b', 'OR', 'g');
+
+-- Validation helpers for FDA's partial dates (YYYY, YYYYMM, YYYYMMDD).
+-- The earliest day a partial date can mean; null when it is not a valid date of any of the three forms.
+create or replace macro faers_date_floor(txt) as
+    case
+        when regexp_full_match(trim(txt), '\d{8}') then try_strptime(trim(txt), '%Y%m%d')::date
+        when regexp_full_match(trim(txt), '\d{6}') then try_strptime(trim(txt) || '01', '%Y%m%d')::date
+        when regexp_full_match(trim(txt), '\d{4}') and trim(txt)::int between 1900 and 2100
+            then try_strptime(trim(txt) || '0101', '%Y%m%d')::date
+    end;
