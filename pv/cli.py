@@ -315,8 +315,8 @@ def _print_score(result) -> None:
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print("PT-level pairs meeting each criterion: "
-                  + ", ".join(f"{k} {v:,}" for k, v in result.signals.items())
-                  + ". See them with: pv query \"select * from drug_event_scores where criteria_met <> []\"")  # noqa: S608
+                  + ", ".join(f"{k} {v:,}" for k, v in result.signals.items()) + ".")
+    console.print('See them: pv query "select * from drug_event_scores where criteria_met <> []"')
 
 
 categories_app = typer.Typer(help="Event categories (the YAML file that maps PTs to categories).", no_args_is_help=True)
