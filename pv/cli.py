@@ -156,6 +156,14 @@ def _print_summary(s: dict) -> None:
             console.print(f"  {n:>8,}  {name}")
     else:
         console.print("[yellow]The standardized layer is not built: run `pv standardize`.[/yellow]")
+    last = s.get("last_run")
+    if last:
+        run_id, status, finished, cutoff, n_signals, n_new, n_gone, error = last
+        if status == "completed":
+            console.print(f"Last run {run_id}: completed {str(finished)[:16]}, data to {cutoff}; {n_signals:,} signals "
+                          f"({n_new} new, {n_gone} no longer met)")
+        else:
+            console.print(f"[yellow]Last run {run_id}: {status}[/yellow]" + (f" - {error}" if error else ""))
     if s["quarantined"]:
         console.print(f"[yellow]Quarantined rows: {s['quarantined']:,}[/yellow]")
         for reason, n in s["quarantine_reasons"]:
@@ -347,28 +355,150 @@ def categories_check(
         console.print(f"  {category} / {sub}: {term}")
 
 
+def _prefect_env() -> None:
+    """Prefect runs offline in the project: its state in ./.prefect, no telemetry, patient startup on 2 cores."""
+    os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / ".prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    # pv prints its own one-line errors and records them in signal_run; Prefect's tracebacks only with --debug
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if os.environ.get("PV_DEBUG") else "CRITICAL")
+
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", help="pv.toml to use (default: ./pv.toml or [tool.pv] in ./pyproject.toml).")]
+
+
 @app.command()
 def run(
     db_path: DbOption = None,
-    inbox: Annotated[Path | None, typer.Option(help="Folder of quarterly zips (default: sample_data/).")] = None,
-    max_bad_rate: Annotated[float, typer.Option(help="Refuse a quarter whose share of rows failing critical checks passes this.")] = 0.05,
+    inbox: Annotated[Path | None, typer.Option(help="Folder of quarterly zips (default: the configured inbox, else sample_data/).")] = None,
+    config: ConfigOption = None,
+    wait: Annotated[bool, typer.Option("--wait", help="If another run holds the database, wait for it instead of stopping.")] = False,
 ) -> None:
-    """Ingest every quarter in the inbox (default: the bundled sample data), standardize, score, summarize."""
-    from pv import standardize as std
-    from pv.signals import score as run_score
+    """Run the nightly signal flow once, now: ingest new quarters, validate, standardize, score, detect and
+    compare signals, write the run's report."""
+    from pv.config import load_config
     from pv.status import summary
 
-    inbox = inbox or default_sample_dir()
-    con = db.connect(db_path)
-    results = _ingest_with_progress(con, [inbox], max_bad_rate)
-    _print_ingest(results)
-    with _status("Standardizing") as say:
-        std.build(con, say)
-    with _status("Scoring") as say:
-        result = run_score(con, progress=say)
-    con.close()
-    _print_summary(summary(db.connect(db_path, read_only=True)))
-    _print_score(result)
+    from pv.runs import run_lock
+
+    _prefect_env()
+    cfg = load_config(config)
+    if inbox is None and cfg.source == "defaults":
+        inbox = default_sample_dir()
+    if not wait:   # say it now rather than after Prefect has started
+        with run_lock(cfg.db_path(db_path)):
+            pass
+    with console.status("Running the signal flow (Prefect starts a local API first)"):
+        from flows.nightly import nightly_signal_run
+
+        result = nightly_signal_run(inbox=str(inbox) if inbox else None, database=db_path,
+                                    config=str(config) if config else None, wait=wait)
+    loaded = result["loaded"]
+    if loaded:
+        for r in loaded:
+            console.print(f"  {r['quarter']}: {r['status']}, {r['rows']:,} rows, {r['quarantined']:,} quarantined")
+    else:
+        console.print("No new quarter in the inbox.")
+    _print_summary(summary(db.connect(cfg.db_path(db_path), read_only=True)))
+    console.print(f"[bold]Run {result['run_id']}[/bold]: {result['n_signals']:,} signal(s) "
+                  f"({', '.join(cfg.signal_criteria)}); new {result['new']}, persisting {result['persisting']}, "
+                  f"no longer met {result['no_longer_met']}.")
+    console.print(f"Run report: {result['report']}/  (signals.csv, signal_history.csv, data_quality.html)")
+    console.print('See them: pv query "select * from signal_history"')
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    port: Annotated[int, typer.Option(help="Port of the local Prefect server (loopback only).")] = 4200,
+) -> None:
+    """Start a local Prefect server on 127.0.0.1 and run the nightly flow on its schedule (see the UI)."""
+    import subprocess
+    import time
+    import urllib.request
+
+    from pv.config import load_config
+
+    _prefect_env()
+    cfg = load_config(config)
+    url = f"http://127.0.0.1:{port}/api"
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                               "--port", str(port)], env={**os.environ, "PREFECT_API_URL": ""})
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(1)
+        else:
+            raise PvError(f"The Prefect server did not answer on {url} within 2 minutes.")
+        os.environ["PREFECT_API_URL"] = url
+        console.print(f"Prefect UI: http://127.0.0.1:{port}  - nightly flow scheduled '{cfg.schedule}'. Ctrl-C stops.")
+        from flows.nightly import nightly_signal_run
+
+        nightly_signal_run.serve(name="nightly", cron=cfg.schedule,
+                                 parameters={"config": str(config) if config else None})
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@app.command()
+def subgroups(
+    drug: Annotated[list[str], typer.Option("--drug", help="Drug (active ingredient), one or more.")],
+    db_path: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Statistics by sex and by age band for a drug, on the latest completed run's scores."""
+    from pv import runs
+    from pv.config import load_config
+
+    cfg = load_config(config)
+    cfg.drugs_of_interest = [d.strip().upper() for d in drug]
+    con = db.connect(cfg.db_path(db_path))
+    row = db.one(con, "select run_id, score_run_id from signal_run where status = 'completed' order by run_id desc limit 1") \
+        if db.table_exists(con, "signal_run") else None
+    if not row:
+        raise PvError("No completed run yet: run `pv run` first.")
+    n = runs.subgroups(con, row[0], row[1], cfg)
+    console.print(f"{n:,} subgroup rows for {', '.join(cfg.drugs_of_interest)} (run {row[0]}).")
+    console.print('See them: pv query "select * from signal_subgroup where drug = \'NAME\'"')
+
+
+@app.command()
+def shell(db_path: DbOption = None) -> None:
+    """An interactive SQL shell on the database (read-only). End statements with ';', quit with .quit or Ctrl-D."""
+    import readline  # noqa: F401  (line editing and history for input())
+
+    con = db.connect(db_path, read_only=True)
+    console.print(f"pv shell on {db.resolve_db_path(db_path)} (read-only). Tables: .tables; quit: .quit")
+    buffer = ""
+    while True:
+        try:
+            line = input("pv> " if not buffer else "...> ")
+        except EOFError:
+            break
+        if not buffer and line.strip() in {".quit", ".exit"}:
+            break
+        if not buffer and line.strip() == ".tables":
+            line = "select table_name, table_type from information_schema.tables order by 1;"
+        buffer += line + "\n"
+        if not buffer.rstrip().endswith(";"):
+            continue
+        sql, buffer = buffer, ""
+        try:
+            rel = con.sql(sql)
+            if rel is not None:
+                rows = rel.limit(200).fetchall()
+                table = Table(show_edge=False)
+                for col in rel.columns:
+                    table.add_column(col)
+                for r in rows:
+                    table.add_row(*("" if v is None else str(v) for v in r))
+                console.print(table)
+        except Exception as exc:  # show the error and keep the shell open
+            err.print(f"[red]error:[/red] {exc}")
 
 
 @app.callback(invoke_without_command=True)

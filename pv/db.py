@@ -22,6 +22,7 @@ from pv.errors import PvError
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_DB = "pv.duckdb"
+STORAGE_VERSION = "v1.5.0"
 
 
 def sql_dir() -> Path:
@@ -41,8 +42,11 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = False) -> 
     path = resolve_db_path(db)
     if str(path) != ":memory:" and read_only and not path.exists():
         raise PvError(f"No database at {path}; run `pv ingest` or `pv run` first, or pass --db.")
+    # New files are written in the storage format of DuckDB 1.5, so that the duckdb command-line shell on PyPI
+    # (duckdb-cli 1.5) and tools built on DuckDB >= 1.5 open them too.
+    config = {} if read_only or str(path) == ":memory:" else {"storage_compatibility_version": STORAGE_VERSION}
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise PvError(
@@ -79,6 +83,10 @@ def statements(name: str) -> list[str]:
     return [p.strip() for p in parts if _has_code(p)]
 
 
+def _code_only(sql: str) -> str:
+    return "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+
+
 def _has_code(sql: str) -> bool:
     return any(line.strip() and not line.strip().startswith("--") for line in sql.splitlines())
 
@@ -99,7 +107,7 @@ def execute(
     stmts = _render_identifiers(name, statements(name), identifiers or {})
     rows: list[tuple] = []
     for stmt in stmts:
-        used = set(_USED_RE.findall(stmt))
+        used = set(_USED_RE.findall(_code_only(stmt)))
         bound = {k: v for k, v in (params or {}).items() if k in used}
         # Fetch everything: DuckDB refuses other work on a connection with an unfinished result.
         rows = (con.execute(stmt, bound) if bound else con.execute(stmt)).fetchall()

@@ -24,6 +24,9 @@ def summary(con: duckdb.DuckDBPyConnection, top_unmapped: int = 0) -> dict:
         "select check_name || ' (' || table_name || ')', count(*) from quarantine where released_at is null "
         "group by all order by 2 desc limit 10"
     ).fetchall()
+    if db.table_exists(con, "signal_run"):
+        s["last_run"] = db.one(con, "select run_id, status, finished_at, data_cutoff_quarter, n_signals, n_new, "
+                                    "n_no_longer_met, error from signal_run order by run_id desc limit 1")
     if not db.table_exists(con, "case_duplicate"):
         return s
     s["standardized"] = True

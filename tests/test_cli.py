@@ -61,11 +61,14 @@ def test_run_ingests_the_inbox_and_prints_a_summary(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / FAERS_2017Q2.name).write_bytes(FAERS_2017Q2.read_bytes())
-    r = pv("run", "--inbox", str(inbox), "--db", str(tmp_path / "r.duckdb"))
+    r = pv("run", "--inbox", str(inbox), "--db", str(tmp_path / "r.duckdb"), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert "Cases 100" in r.stdout
-    r = pv("run", "--inbox", str(inbox), "--db", str(tmp_path / "r.duckdb"))
-    assert r.returncode == 0 and "skipped" in r.stdout
+    assert "Cases 100" in r.stdout and "2017Q2: loaded" in r.stdout and "Run 1" in r.stdout
+    assert (tmp_path / "reports" / "run-1" / "signals.csv").exists()
+    r = pv("run", "--inbox", str(inbox), "--db", str(tmp_path / "r.duckdb"), cwd=tmp_path)
+    assert r.returncode == 0 and "No new quarter in the inbox." in r.stdout and "Run 2" in r.stdout
+    r = pv("status", "--db", str(tmp_path / "r.duckdb"))
+    assert "Last run 2: completed" in r.stdout
 
 
 def test_synth_writes_sample_quarters(tmp_path):

@@ -78,7 +78,12 @@ class Outcome:
 
 @cache
 def _gx():
+    import logging
+
     import great_expectations as gx  # noqa: PLC0415 (deliberately lazy: ~7 s import)
+
+    for name in ("great_expectations", "great_expectations.data_context.types.base"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
     context = gx.get_context(mode="ephemeral")
     # no tqdm bars on the terminal: pv shows its own progress

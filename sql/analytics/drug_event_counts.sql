@@ -6,9 +6,11 @@
 -- Margins are exact even though pairs with a = 0 are not materialized.
 -- expected_stratified: sum over strata s (age band x sex x report year) of n1.s * n.1s / N_s, when
 -- $stratified; null otherwise.
+-- Also materializes the analysis universe for the per-quarter and subgroup counts: analysis_exposure (one row
+-- per case and drug in the universe) and analysis_event (one row per case, level and event).
 -- Inputs: case_report, case_duplicate, case_drug, case_event, event_category_term.
 -- params: roles, collapse_duplicates, stratified
-create or replace table drug_event_counts as
+create or replace table analysis_exposure as
 with kept_case as (
     select case_id from case_report
     where not ($collapse_duplicates and case_id in (select case_id from case_duplicate where not is_retained))
@@ -19,33 +21,37 @@ exposure_all as (
     semi join kept_case using (case_id)
     where list_contains($roles, d.role) and d.ingredient is not null
 ),
+event_pt as (
+    select distinct e.case_id from case_event as e semi join kept_case using (case_id)
+)
+select * from exposure_all semi join event_pt using (case_id);
+
+create or replace table analysis_event as
+with universe as (
+    select distinct case_id from analysis_exposure
+),
 pt_key as (
     select distinct pt, pt_match_key(pt) as match_key from case_event
 ),
-event_all as (
-    select e.case_id, 'pt' as level, e.pt as event
-    from case_event as e semi join kept_case using (case_id)
-    union all
-    select distinct e.case_id, 'subcategory' as level, t.category || ' / ' || t.subcategory as event
-    from case_event as e
-    semi join kept_case using (case_id)
-    inner join pt_key as k on k.pt = e.pt
-    inner join event_category_term as t on t.match_key = k.match_key
-    union all
-    select distinct e.case_id, 'category' as level, t.category as event
-    from case_event as e
-    semi join kept_case using (case_id)
-    inner join pt_key as k on k.pt = e.pt
-    inner join event_category_term as t on t.match_key = k.match_key
-),
-universe as (
-    select case_id from exposure_all
-    intersect
-    select case_id from event_all where level = 'pt'
-),
-exposure as (select * from exposure_all semi join universe using (case_id)),
-event as (select * from event_all semi join universe using (case_id)),
-n_total as (select count(*) as n_total from universe),
+event_pt as (
+    select e.case_id, e.pt from case_event as e semi join universe using (case_id)
+)
+select case_id, 'pt' as level, pt as event from event_pt
+union all
+select distinct e.case_id, 'subcategory' as level, t.category || ' / ' || t.subcategory as event
+from event_pt as e
+inner join pt_key as k on k.pt = e.pt
+inner join event_category_term as t on t.match_key = k.match_key
+union all
+select distinct e.case_id, 'category' as level, t.category as event
+from event_pt as e
+inner join pt_key as k on k.pt = e.pt
+inner join event_category_term as t on t.match_key = k.match_key;
+
+create or replace table drug_event_counts as
+with exposure as (select * from analysis_exposure),
+event as (select * from analysis_event),
+n_total as (select count(distinct case_id) as n_total from exposure),
 drug_margin as (select drug, count(*) as n_drug from exposure group by drug),
 event_margin as (select level, event, count(*) as n_event from event group by level, event),
 pair as (
@@ -62,8 +68,8 @@ stratum as (
                  when c.age_years < 75 then '65-74' else '75+' end,
             coalesce(c.sex, 'unknown'),
             coalesce(year(coalesce(c.received_date, c.fda_date))::varchar, 'unknown')) as stratum
-    from case_report as c semi join universe using (case_id)
-    where $stratified
+    from case_report as c
+    where $stratified and c.case_id in (select case_id from exposure)
 ),
 n_stratum as (select stratum, count(*) as n_s from stratum group by stratum),
 drug_stratum as (

@@ -1,0 +1,1 @@
+"""Prefect flows that orchestrate pv's library functions (no SQL or statistics here)."""

@@ -1,0 +1,146 @@
+"""The nightly signal run: new quarters in, signals out, compared with the previous run.
+
+Each task calls one pv function and opens its own connection; only I/O (reading the inbox files) is retried.
+Run once with ``pv run`` (or ``python flows/nightly.py``); on a schedule with ``pv serve`` or the deployment in
+``prefect.yaml``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+
+from pv import db, runs
+from pv import standardize as pv_standardize
+from pv import validate as pv_validate
+from pv.config import PvConfig, load_config
+from pv.ingest.faers import ingest_path
+from pv.signals import ScoreSettings
+from pv.signals import score as pv_score
+
+
+def _retry_on_io_error(task, task_run, state) -> bool:
+    """Retry a task only when it failed on I/O (a file being written, a network share hiccup)."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(name="find new files")
+def find_new_sources(db_path: str, inbox: str) -> list[str]:
+    with db.connect(db_path) as con:
+        return runs.new_inbox_sources(con, inbox)
+
+
+@task(name="ingest", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io_error)
+def ingest_source(db_path: str, source: str, max_bad_rate: float) -> list[dict]:
+    with db.connect(db_path) as con:
+        results = ingest_path(con, source, max_bad_rate=max_bad_rate)
+    return [{"quarter": r.quarter, "status": r.status, "rows": sum(r.rows.values()), "quarantined": r.n_quarantined}
+            for r in results]
+
+
+@task(name="standardize")
+def standardize_layer(db_path: str) -> dict:
+    with db.connect(db_path) as con:
+        return pv_standardize.build(con)
+
+
+@task(name="validate standardized layer")
+def validate_standardized_layer(db_path: str, run_id: int) -> int:
+    with db.connect(db_path) as con:
+        outcomes = pv_validate.validate_standardized(con)
+        pv_validate.record(con, run_id, None, None, outcomes)
+    return sum(not o.success for o in outcomes)
+
+
+@task(name="score")
+def score_pairs(db_path: str, cfg: PvConfig) -> int:
+    settings = ScoreSettings(roles=cfg.roles, collapse_duplicates=cfg.collapse_duplicates, stratified=cfg.stratified,
+                             continuity_correction=cfg.continuity_correction, categories=cfg.categories,
+                             criteria=cfg.all_criteria())
+    with db.connect(db_path) as con:
+        return pv_score(con, settings).run_id
+
+
+@task(name="detect signals")
+def detect_signals(db_path: str, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
+    with db.connect(db_path) as con:
+        return runs.record_signals(con, run_id, score_run_id, cfg)
+
+
+@task(name="time to signal")
+def time_to_signal(db_path: str, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
+    with db.connect(db_path) as con:
+        return runs.time_to_signal(con, run_id, score_run_id, cfg)
+
+
+@task(name="subgroups")
+def subgroup_scores(db_path: str, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
+    with db.connect(db_path) as con:
+        return runs.subgroups(con, run_id, score_run_id, cfg)
+
+
+@task(name="compare with the previous run")
+def compare_and_complete(db_path: str, run_id: int, score_run_id: int) -> runs.Comparison:
+    with db.connect(db_path) as con:
+        return runs.complete_run(con, run_id, score_run_id)
+
+
+@task(name="write the run's report")
+def write_run_report(db_path: str, run_id: int, cfg: PvConfig) -> str:
+    out = Path(cfg.reports_dir) / f"run-{run_id}"
+    with db.connect(db_path) as con:
+        return str(runs.write_run_report(con, run_id, out))
+
+
+@task(name="publish a copy for analysts", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io_error)
+def publish(db_path: str, dest: str) -> str:
+    return str(runs.publish_copy(db_path, dest))
+
+
+@flow(name="nightly_signal_run", flow_run_name="pv-{inbox}")
+def nightly_signal_run(inbox: str | None = None, database: str | None = None, config: str | None = None,
+                       wait: bool = False) -> dict:
+    """Ingest new quarters from the inbox, validate, standardize, score, detect signals, compare with the
+    previous run, write the run's report and publish a summary artifact."""
+    cfg = load_config(config)
+    inbox = inbox or cfg.inbox
+    db_path = cfg.db_path(database)
+    log = get_run_logger()
+    with runs.run_lock(db_path, wait=wait):
+        with db.connect(db_path) as con:
+            run_id = runs.start_run(con, cfg)
+        try:
+            loaded = [r for source in find_new_sources(db_path, inbox)
+                      for r in ingest_source(db_path, source, cfg.max_bad_rate)]
+            log.info("loaded %d new quarter(s)", len(loaded))
+            standardize_layer(db_path)
+            validate_standardized_layer(db_path, run_id)
+            score_run_id = score_pairs(db_path, cfg)
+            n_signals = detect_signals(db_path, run_id, score_run_id, cfg)
+            time_to_signal(db_path, run_id, score_run_id, cfg)
+            subgroup_scores(db_path, run_id, score_run_id, cfg)
+            comparison = compare_and_complete(db_path, run_id, score_run_id)
+            report = write_run_report(db_path, run_id, cfg)
+        except BaseException as exc:
+            with db.connect(db_path) as con:
+                runs.fail_run(con, run_id, exc)
+            raise
+        if cfg.published_copy:
+            publish(db_path, cfg.published_copy)
+    create_markdown_artifact(markdown=runs.markdown_summary(run_id, comparison, cfg), key="pv-signals",
+                             description=f"pv signal run {run_id}")
+    return {"run_id": run_id, "loaded": loaded, "n_signals": n_signals, "new": len(comparison.new),
+            "persisting": len(comparison.persisting), "no_longer_met": len(comparison.no_longer_met),
+            "report": report}
+
+
+if __name__ == "__main__":
+    print(nightly_signal_run())

@@ -1,0 +1,291 @@
+"""Signal runs: the steps of a nightly run as plain library functions (the Prefect flow only calls them).
+
+A run holds an exclusive lock on the database (``<db>.lock``) for its whole length, so two runs cannot interleave:
+the second one waits or stops with a clear message. Every step that writes is one DuckDB transaction; a failed
+run is recorded as failed with its error and leaves the previous run's results as they were. A run that was
+killed (no lock held, status still ``running``) is marked failed by the next run.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from pv import __version__, db
+from pv.config import PvConfig
+from pv.errors import PvError
+from pv.stats import apply_criteria, disproportionality
+from pv.stats.mgps import MGPSPrior
+
+STAT_COLUMNS = ["a", "b", "c", "d", "expected", "prr", "prr_lower", "prr_upper", "ror", "ror_lower", "ror_upper",
+                "chi2_yates", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95", "criteria_met"]
+
+
+class RunLocked(PvError):
+    """Another pv run holds the database."""
+
+
+@contextmanager
+def run_lock(db_path: str | os.PathLike, wait: bool = False, timeout: float = 3600) -> Iterator[None]:
+    """Hold ``<db>.lock`` for the length of a run (released by the OS if the process dies)."""
+    lock_path = Path(f"{db_path}.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    f = open(lock_path, "a+")  # noqa: SIM115 (held for the whole run)
+    t0 = time.monotonic()
+    while True:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            if not wait or time.monotonic() - t0 > timeout:
+                f.seek(0)
+                holder = f.read().strip() or "another process"
+                f.close()
+                raise RunLocked(
+                    f"Another pv run is using {db_path} ({holder}). Wait for it to finish, or run with --wait."
+                ) from exc
+            time.sleep(1)
+    f.seek(0)
+    f.truncate()
+    f.write(f"pid {os.getpid()}, started {datetime.now():%Y-%m-%d %H:%M:%S}")
+    f.flush()
+    try:
+        yield
+    finally:
+        f.seek(0)
+        f.truncate()
+        fcntl.flock(f, fcntl.LOCK_UN)
+        f.close()
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    from pv.ingest.faers import ensure_schema as raw_schema
+    from pv.signals import ensure_schema as score_schema
+
+    raw_schema(con)
+    score_schema(con)
+    db.execute(con, "analytics/run_schema")
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True,
+                             text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def start_run(con: duckdb.DuckDBPyConnection, cfg: PvConfig) -> int:
+    """Record a new run (status running); mark runs left ``running`` by a killed process as failed."""
+    ensure_schema(con)
+    con.execute("update signal_run set status = 'failed', finished_at = coalesce(finished_at, current_localtimestamp()), "
+                "error = 'interrupted: the process ended before the run finished' where status = 'running'").fetchall()
+    run_id = db.one(con, "select nextval('signal_run_id_seq')")[0]
+    con.execute("insert into signal_run (run_id, started_at, status, config, software_version, git_commit) "
+                "values ($id, current_localtimestamp(), 'running', $cfg, $v, $git)",
+                {"id": run_id, "cfg": json.dumps(cfg.as_dict()), "v": __version__, "git": git_commit()}).fetchall()
+    return run_id
+
+
+def fail_run(con: duckdb.DuckDBPyConnection, run_id: int, error: BaseException | str) -> None:
+    con.execute("update signal_run set status = 'failed', finished_at = current_localtimestamp(), error = $e "
+                "where run_id = $id", {"id": run_id, "e": f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else error}).fetchall()
+
+
+def new_inbox_sources(con: duckdb.DuckDBPyConnection, inbox: str | os.PathLike) -> list[str]:
+    """The zips and quarter folders in ``inbox`` not loaded yet (by SHA-256), oldest quarter first."""
+    from pv.ingest.faers import ensure_schema as raw_schema
+    from pv.ingest.sources import discover
+
+    raw_schema(con)
+    inbox = Path(inbox)
+    if not inbox.is_dir():
+        raise PvError(f"The inbox {inbox} is not a folder; set `inbox` in pv.toml or pass --inbox.")
+    loaded = {r[0] for r in con.execute("select source_sha256 from ingest_log where status = 'loaded'").fetchall()}
+    try:
+        sources = discover(inbox)
+    except PvError:
+        return []            # an empty inbox is not an error for a nightly run
+    return [str(s.path) for s in sources if s.sha256 not in loaded]
+
+
+def row_counts(con: duckdb.DuckDBPyConnection) -> dict:
+    tables = ["raw_demo", "raw_drug", "raw_reac", "raw_outc", "raw_ther", "raw_indi", "raw_rpsr", "raw_report_csv",
+              "quarantine", "case_report", "case_drug", "case_event", "case_duplicate", "drug_event_counts"]
+    return {t: db.one(con, f"select count(*) from {t}")[0] for t in tables if db.table_exists(con, t)}  # noqa: S608
+
+
+def record_signals(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
+    con.begin()
+    try:
+        con.execute("delete from signal where run_id = $id", {"id": run_id}).fetchall()
+        db.execute(con, "analytics/insert_signals",
+                   {"run_id": run_id, "score_run_id": score_run_id, "criteria": list(cfg.signal_criteria)})
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return db.one(con, "select count(*) from signal where run_id = $id", {"id": run_id})[0]
+
+
+def _prior(con: duckdb.DuckDBPyConnection, score_run_id: int) -> MGPSPrior:
+    priors = json.loads(db.one(con, "select mgps_priors from score_run where run_id = $id", {"id": score_run_id})[0])
+    p = priors["pt"]
+    return MGPSPrior(p["alpha1"], p["beta1"], p["alpha2"], p["beta2"], p["p"], p["nll"])
+
+
+def _score_rows(table: pa.Table, prior: MGPSPrior, cfg: PvConfig) -> pa.Table | None:
+    frame = table.to_pandas()
+    if frame.empty:
+        return None
+    scored = apply_criteria(disproportionality(frame, prior=prior, continuity_correction=cfg.continuity_correction),
+                            cfg.all_criteria())
+    met = scored["criteria_met"].to_numpy()
+    scored["is_signal"] = [bool(set(m.split(",")) & set(cfg.signal_criteria)) if m else False for m in met]
+    scored["criteria_met"] = [m.split(",") if m else [] for m in met]
+    scored.attrs = {}
+    keep = [c for c in scored.columns if c in {"level", "drug", "event", "quarter", "subgroup_kind", "subgroup",
+                                                "is_signal", *STAT_COLUMNS}]
+    return pa.Table.from_pandas(scored[keep], preserve_index=False)
+
+
+def time_to_signal(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
+    """Statistics at each quarter end for the drugs of interest (EBGM with the run's PT-level prior)."""
+    return _derived(con, run_id, score_run_id, cfg, "analytics/drug_event_counts_by_quarter",
+                    "drug_event_counts_by_quarter", "signal_by_quarter")
+
+
+def subgroups(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
+    """Statistics by sex and by age band for the drugs of interest (EBGM with the run's PT-level prior)."""
+    return _derived(con, run_id, score_run_id, cfg, "analytics/drug_event_counts_subgroup",
+                    "drug_event_counts_subgroup", "signal_subgroup")
+
+
+def _derived(con, run_id, score_run_id, cfg, sql_name, counts_table, target) -> int:
+    if not cfg.drugs_of_interest:
+        return 0
+    db.execute(con, sql_name, {"drugs": list(cfg.drugs_of_interest)})
+    scored = _score_rows(con.sql(f"select * from {counts_table}").to_arrow_table(), _prior(con, score_run_id), cfg)  # noqa: S608
+    con.begin()
+    try:
+        con.execute(f"delete from {target} where run_id = $id", {"id": run_id}).fetchall()  # noqa: S608
+        if scored is not None:
+            con.register("incoming_rows", scored)
+            try:
+                con.execute(f"insert into {target} by name select incoming_rows.*, $id as run_id from incoming_rows",  # noqa: S608
+                            {"id": run_id}).fetchall()
+            finally:
+                con.unregister("incoming_rows")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return 0 if scored is None else scored.num_rows
+
+
+@dataclass
+class Comparison:
+    new: list[tuple]
+    persisting: list[tuple]
+    no_longer_met: list[tuple]
+    changed: list[tuple]          # persisting signals whose EB05 moved by 10 % or more
+
+
+def complete_run(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int) -> Comparison:
+    """Mark the run completed (data cut-off, row counts) and compare its signals with the previous completed
+    run's, in one transaction; returns the comparison."""
+    db.execute(con, "views")
+    cutoff = db.one(con, "select max(quarter) from ingest_log where status = 'loaded'")[0]
+    cutoff_date = db.one(con, "select max(coalesce(fda_date, received_date)) from case_report")[0]
+    counts = json.dumps(row_counts(con))
+    con.begin()
+    try:
+        con.execute(
+            """update signal_run set status = 'completed', finished_at = current_localtimestamp(), score_run_id = $s,
+                   data_cutoff_quarter = $q, data_cutoff_date = $d, row_counts = $rc where run_id = $id""",
+            {"id": run_id, "s": score_run_id, "q": cutoff, "d": cutoff_date, "rc": counts}).fetchall()
+        rows = con.execute("select status, level, drug, event, a, eb05, previous_eb05 from signal_history "
+                           "order by status, level, drug, event").fetchall()
+        new = [r[1:] for r in rows if r[0] == "new"]
+        persisting = [r[1:] for r in rows if r[0] == "persisting"]
+        gone = [r[1:] for r in rows if r[0] == "no longer met"]
+        changed = [r for r in persisting if r[5] and r[4] is not None and abs(r[4] - r[5]) / r[5] >= 0.10]
+        n_signals = db.one(con, "select count(*) from signal where run_id = $id", {"id": run_id})[0]
+        con.execute("update signal_run set n_signals = $n, n_new = $new, n_no_longer_met = $gone where run_id = $id",
+                    {"id": run_id, "n": n_signals, "new": len(new), "gone": len(gone)}).fetchall()
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return Comparison(new, persisting, gone, changed)
+
+
+def markdown_summary(run_id: int, comparison: Comparison, cfg: PvConfig, limit: int = 50) -> str:
+    def table(rows, title):
+        if not rows:
+            return f"### {title}\n\nNone.\n"
+        lines = [f"### {title} ({len(rows)})", "", "| level | drug | event | a | EB05 | previous EB05 |",
+                 "|---|---|---|---:|---:|---:|"]
+        for level, drug, event, a, eb05, prev in rows[:limit]:
+            lines.append(f"| {level} | {drug} | {event} | {a} | {_fmt(eb05)} | {_fmt(prev)} |")
+        if len(rows) > limit:
+            lines.append(f"| … | {len(rows) - limit} more | | | | |")
+        return "\n".join(lines) + "\n"
+    changed = [r[:6] for r in comparison.changed]
+    return "\n".join([
+        f"# pv signal run {run_id}",
+        f"Criteria: {', '.join(cfg.signal_criteria)}; persisting signals: {len(comparison.persisting)}.",
+        table(comparison.new, "New signals"), table(changed, "Changed signals (EB05 moved by 10 % or more)"),
+        table(comparison.no_longer_met, "No longer met"),
+    ])
+
+
+def _fmt(x) -> str:
+    return "" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.2f}"
+
+
+def publish_copy(db_path: str | os.PathLike, dest: str | os.PathLike) -> Path:
+    """Copy the database to ``dest`` atomically (write beside it, then rename), for analysts to read while the
+    next run writes. Call with no connection open on ``db_path``."""
+    dest = Path(dest)
+    tmp = dest.with_name(dest.name + ".partial")
+    shutil.copyfile(db_path, tmp)
+    os.replace(tmp, dest)
+    return dest
+
+
+def write_run_report(con: duckdb.DuckDBPyConnection, run_id: int, out_dir: str | os.PathLike) -> Path:
+    """The run's own record: its signals (CSV), the signal history (CSV) and the data-quality page. The
+    regulator-facing signal report is written by `pv report`."""
+    import pyarrow.csv as pacsv
+
+    from pv import validate as pv_validate
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    signals = con.sql("select level, drug, event, a, expected, prr, prr_lower, prr_upper, ror, ror_lower, ror_upper, "
+                      "chi2_yates, ic, ic025, ic975, ebgm, eb05, eb95, array_to_string(criteria_met, ',') as criteria_met "
+                      "from signal where run_id = $id order by level, drug, event", params={"id": run_id}).to_arrow_table()
+    pacsv.write_csv(signals, out / "signals.csv")
+    history = con.sql("select * exclude (criteria_met), array_to_string(criteria_met, ',') as criteria_met "
+                      "from signal_history order by status, level, drug, event").to_arrow_table()
+    pacsv.write_csv(history, out / "signal_history.csv")
+    pv_validate.write_report(con, out / "data_quality.html")
+    return out

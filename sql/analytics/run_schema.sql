@@ -1,0 +1,63 @@
+-- Signal runs and their results. A run (pv run / the nightly flow) ingests new data, standardizes, scores and
+-- records the pairs that meet the configured criteria.
+create sequence if not exists signal_run_id_seq start 1;
+
+-- One row per run: when, what it saw, how it ended, and with which configuration and software.
+create table if not exists signal_run (
+    run_id              integer primary key,
+    started_at          timestamp not null,
+    finished_at         timestamp,
+    status              varchar not null,        -- running | completed | failed
+    error               varchar,
+    data_cutoff_quarter varchar,                 -- latest quarter loaded
+    data_cutoff_date    date,                    -- latest FDA receipt date in the standardized layer
+    config              varchar,                 -- JSON: the configuration used
+    software_version    varchar,
+    git_commit          varchar,
+    row_counts          varchar,                 -- JSON: rows per table and layer
+    score_run_id        integer,
+    n_signals           bigint,
+    n_new               bigint,
+    n_no_longer_met     bigint
+);
+
+-- One row per run and signal: a drug x event (PT, subcategory or category) meeting the configured criteria.
+create table if not exists signal (
+    run_id integer not null,
+    level varchar not null,
+    drug varchar not null,
+    event varchar not null,
+    a bigint, b bigint, c bigint, d bigint, expected double,
+    prr double, prr_lower double, prr_upper double, ror double, ror_lower double, ror_upper double,
+    chi2_yates double, ic double, ic025 double, ic975 double, ebgm double, eb05 double, eb95 double,
+    criteria_met varchar[]
+);
+
+-- Time to signal: statistics recomputed cumulatively at each quarter end, for the drugs of interest.
+create table if not exists signal_by_quarter (
+    run_id integer not null,
+    level varchar not null,
+    drug varchar not null,
+    event varchar not null,
+    quarter varchar not null,                    -- cases first received up to the end of this quarter
+    a bigint, b bigint, c bigint, d bigint, expected double,
+    prr double, prr_lower double, prr_upper double, ror double, ror_lower double, ror_upper double,
+    chi2_yates double, ic double, ic025 double, ic975 double, ebgm double, eb05 double, eb95 double,
+    criteria_met varchar[],
+    is_signal boolean                            -- meets the run's configured signal criteria
+);
+
+-- Subgroups: the same statistics within each sex and age band, for the drugs of interest.
+create table if not exists signal_subgroup (
+    run_id integer not null,
+    level varchar not null,
+    drug varchar not null,
+    event varchar not null,
+    subgroup_kind varchar not null,              -- sex | age_band
+    subgroup varchar not null,
+    a bigint, b bigint, c bigint, d bigint, expected double,
+    prr double, prr_lower double, prr_upper double, ror double, ror_lower double, ror_upper double,
+    chi2_yates double, ic double, ic025 double, ic975 double, ebgm double, eb05 double, eb95 double,
+    criteria_met varchar[],
+    is_signal boolean
+);
