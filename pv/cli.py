@@ -377,9 +377,8 @@ def run(
     """Run the nightly signal flow once, now: ingest new quarters, validate, standardize, score, detect and
     compare signals, write the run's report."""
     from pv.config import load_config
-    from pv.status import summary
-
     from pv.runs import run_lock
+    from pv.status import summary
 
     _prefect_env()
     cfg = load_config(config)
