@@ -53,9 +53,9 @@ def standardize_layer(db_path: str) -> dict:
 
 
 @task(name="validate standardized layer")
-def validate_standardized_layer(db_path: str, run_id: int) -> int:
+def validate_standardized_layer(db_path: str, run_id: int, quarters: list[str]) -> int:
     with db.connect(db_path) as con:
-        outcomes = pv_validate.validate_standardized(con)
+        outcomes = pv_validate.validate_standardized(con, quarters)
         pv_validate.record(con, run_id, None, None, outcomes)
     return sum(not o.success for o in outcomes)
 
@@ -122,7 +122,9 @@ def nightly_signal_run(inbox: str | None = None, database: str | None = None, co
                       for r in ingest_source(db_path, source, cfg.max_bad_rate)]
             log.info("loaded %d new quarter(s)", len(loaded))
             standardize_layer(db_path)
-            validate_standardized_layer(db_path, run_id)
+            new_quarters = sorted({r["quarter"] for r in loaded if r["quarter"] and r["status"] != "skipped"})
+            if new_quarters:
+                validate_standardized_layer(db_path, run_id, new_quarters)
             score_run_id = score_pairs(db_path, cfg)
             n_signals = detect_signals(db_path, run_id, score_run_id, cfg)
             time_to_signal(db_path, run_id, score_run_id, cfg)

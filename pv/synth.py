@@ -403,15 +403,17 @@ def write_quarters(
     progress: Callable[[str], None] | None = None,
     extra_drugs: int = 0,
     extra_pts: int = 0,
+    first_caseid: int = 10_000_000,
 ) -> list[Path]:
-    """Write ``quarters`` zips holding about ``reports`` reports in all (initial versions + follow-ups)."""
+    """Write ``quarters`` zips holding about ``reports`` reports in all (initial versions + follow-ups).
+    ``first_caseid`` lets a later batch of quarters continue an earlier one without reusing its caseids."""
     say = progress or (lambda _m: None)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cat = catalogue(seed, extra_drugs, extra_pts)
     per_quarter = max(1, reports // quarters)
     previous: dict[str, pd.DataFrame] | None = None
-    next_caseid = 10_000_000
+    next_caseid = first_caseid
     written = []
     for i, quarter in enumerate(quarter_range(start, quarters)):
         rng = np.random.default_rng([seed, i])
