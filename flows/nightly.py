@@ -95,9 +95,9 @@ def compare_and_complete(db_path: str, run_id: int, score_run_id: int) -> runs.C
 
 @task(name="write the run's report")
 def write_run_report(db_path: str, run_id: int, cfg: PvConfig) -> str:
-    out = Path(cfg.reports_dir) / f"run-{run_id}"
+    out = Path(cfg.reports_dir) / str(run_id)
     with db.connect(db_path) as con:
-        return str(runs.write_run_report(con, run_id, out))
+        return str(runs.write_run_report(con, run_id, out, cfg))
 
 
 @task(name="publish a copy for analysts", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io_error)

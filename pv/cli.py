@@ -402,8 +402,35 @@ def run(
     console.print(f"[bold]Run {result['run_id']}[/bold]: {result['n_signals']:,} signal(s) "
                   f"({', '.join(cfg.signal_criteria)}); new {result['new']}, persisting {result['persisting']}, "
                   f"no longer met {result['no_longer_met']}.")
-    console.print(f"Run report: {result['report']}/  (signals.csv, signal_history.csv, data_quality.html)")
+    console.print(f"Run report: {result['report']}/  (signal_report.html/.pdf/.xlsx, CSVs, manifest.json, "
+                  "data_quality.html)")
     console.print('See them: pv query "select * from signal_history"')
+
+
+@app.command()
+def report(
+    db_path: DbOption = None,
+    run: Annotated[str, typer.Option("--run", help="latest, or a run id.")] = "latest",
+    drug: Annotated[list[str] | None, typer.Option("--drug", help="Drug(s) to report on (default: drugs_of_interest).")] = None,
+    format: Annotated[str, typer.Option("--format", help="Comma-separated: html,pdf,xlsx,csv.")] = "html,pdf,xlsx,csv",
+    out: Annotated[Path | None, typer.Option(help="Folder to write into (default: reports/<run_id>/).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write the signal report of a run: HTML and PDF, XLSX, CSV, and manifest.json with every file's SHA-256."""
+    from pv.config import load_config
+    from pv.report import build_report, resolve_run
+
+    cfg = load_config(config)
+    con = db.connect(cfg.db_path(db_path), read_only=True)
+    run_id = resolve_run(con, run)["run_id"]
+    target = out or Path(cfg.reports_dir) / str(run_id)
+    formats = tuple(f.strip() for f in format.split(",") if f.strip())
+    with _status("Writing the report"):
+        result = build_report(con, target, run=run_id, drugs=drug or None, formats=formats)
+    console.print(f"Report for run {run_id} ({', '.join(result.manifest['drugs'])}; {result.n_signals} signal(s)) "
+                  f"written to {result.out_dir}/:")
+    for f in result.files:
+        console.print(f"  {f.name}")
 
 
 @app.command()

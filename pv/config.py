@@ -12,7 +12,7 @@ Example ``pv.toml``::
     collapse_duplicates = true
     signal_criteria = ["eb05"]         # a pair is a signal when it meets any of these
     max_bad_rate = 0.05
-    report_formats = ["html", "csv"]
+    report_formats = ["html", "pdf", "xlsx", "csv"]
     schedule = "0 2 * * *"             # nightly at 02:00 (pv serve)
 
     [criteria.strict_ror]              # custom criteria, usable in signal_criteria
@@ -43,7 +43,7 @@ class PvConfig:
     signal_criteria: list[str] = field(default_factory=lambda: ["eb05"])
     criteria: dict = field(default_factory=dict)          # custom criteria: name -> {"conditions": [...]}
     max_bad_rate: float = 0.05
-    report_formats: list[str] = field(default_factory=lambda: ["html", "csv"])
+    report_formats: list[str] = field(default_factory=lambda: ["html", "pdf", "xlsx", "csv"])
     reports_dir: str = "reports"
     published_copy: str | None = None                      # a read-only copy for analysts, refreshed each run
     schedule: str = "0 2 * * *"

@@ -271,9 +271,10 @@ def publish_copy(db_path: str | os.PathLike, dest: str | os.PathLike) -> Path:
     return dest
 
 
-def write_run_report(con: duckdb.DuckDBPyConnection, run_id: int, out_dir: str | os.PathLike) -> Path:
-    """The run's own record: its signals (CSV), the signal history (CSV) and the data-quality page. The
-    regulator-facing signal report is written by `pv report`."""
+def write_run_report(con: duckdb.DuckDBPyConnection, run_id: int, out_dir: str | os.PathLike,
+                     cfg: PvConfig | None = None) -> Path:
+    """Everything a run leaves in ``reports/<run_id>/``: its own record (all signals, the signal history, the
+    data-quality page) and the signal report for the drugs of interest in the configured formats."""
     import pyarrow.csv as pacsv
 
     from pv import validate as pv_validate
@@ -283,9 +284,18 @@ def write_run_report(con: duckdb.DuckDBPyConnection, run_id: int, out_dir: str |
     signals = con.sql("select level, drug, event, a, expected, prr, prr_lower, prr_upper, ror, ror_lower, ror_upper, "
                       "chi2_yates, ic, ic025, ic975, ebgm, eb05, eb95, array_to_string(criteria_met, ',') as criteria_met "
                       "from signal where run_id = $id order by level, drug, event", params={"id": run_id}).to_arrow_table()
-    pacsv.write_csv(signals, out / "signals.csv")
+    pacsv.write_csv(signals, out / "run_signals.csv")
     history = con.sql("select * exclude (criteria_met), array_to_string(criteria_met, ',') as criteria_met "
                       "from signal_history order by status, level, drug, event").to_arrow_table()
-    pacsv.write_csv(history, out / "signal_history.csv")
+    pacsv.write_csv(history, out / "run_signal_history.csv")
     pv_validate.write_report(con, out / "data_quality.html")
+    if cfg is not None and cfg.drugs_of_interest and cfg.report_formats:
+        from pv.report import build_report
+
+        scored = {r[0] for r in con.execute(
+            "select distinct drug from drug_event_score where run_id = (select score_run_id from signal_run "
+            "where run_id = $id)", {"id": run_id}).fetchall()}
+        drugs = [d for d in cfg.drugs_of_interest if d in scored]
+        if drugs:
+            build_report(con, out, run=run_id, drugs=drugs, formats=tuple(cfg.report_formats))
     return out

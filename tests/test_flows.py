@@ -40,7 +40,8 @@ def quarters(tmp_path_factory):
 def config_file(tmp_path: Path, inbox: Path, db: Path, criteria=("eb05",)) -> Path:
     path = tmp_path / "pv.toml"
     path.write_text(f'inbox = "{inbox}"\ndatabase = "{db}"\ndrugs_of_interest = ["ALEMTUZUMAB", "NATALIZUMAB"]\n'
-                    f'signal_criteria = {list(criteria)!r}\nreports_dir = "{tmp_path / "reports"}"\n'.replace("'", '"'))
+                    f'signal_criteria = {list(criteria)!r}\nreports_dir = "{tmp_path / "reports"}"\n'
+                    'report_formats = ["csv"]\n'.replace("'", '"'))
     return path
 
 
@@ -73,7 +74,9 @@ def test_quarters_delivered_one_at_a_time(prefect, quarters, tmp_path):
     assert set(status.values()) <= {"new", "persisting", "no longer met"}
     assert read(db, "select count(*) from signal_history where status = 'new'")[0][0] == third["new"]
     # the run's report and the Prefect artifact
-    assert (Path(third["report"]) / "signals.csv").exists() and (Path(third["report"]) / "data_quality.html").exists()
+    report = Path(third["report"])
+    assert report.name == "3" and (report / "run_signals.csv").exists() and (report / "data_quality.html").exists()
+    assert (report / "signals.csv").exists() and (report / "manifest.json").exists()   # the signal report (CSV)
     history = read(db, "select first_run_id, first_signal_quarter from signal_history "
                        "where drug = 'ALEMTUZUMAB' and event = 'autoimmunity / thyroid'")
     assert history == [(1, "2019Q1")]

@@ -12,7 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
-from jinja2 import Environment, FileSystemLoader, select_autoescape  # noqa: E402
+from jinja2 import Environment, FileSystemLoader  # noqa: E402
 
 plt.rcParams.update({"svg.hashsalt": "pv", "svg.fonttype": "none", "font.size": 8, "font.family": "DejaVu Sans"})
 
@@ -128,7 +128,7 @@ def render_html(info: dict, drugs: list[str], tables: dict, trend: pd.DataFrame,
             "summary": drug_signals.groupby("level").size().to_dict(),
             "line_listing": tables["line_listing"][tables["line_listing"]["drug"] == drug].to_dict("records"),
         })
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape())
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
     env.filters["fmt"] = fmt
     env.filters["day"] = day
     env.globals["ci"] = ci

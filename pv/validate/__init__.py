@@ -320,7 +320,7 @@ def release(con: duckdb.DuckDBPyConnection, ids: list[int], by: str, why: str) -
 
 def write_report(con: duckdb.DuckDBPyConnection, out: str | Path) -> Path:
     """The data-quality page: counts per expectation and table, trends across quarters, top offending values."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    from jinja2 import Environment, FileSystemLoader
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -337,7 +337,7 @@ def write_report(con: duckdb.DuckDBPyConnection, out: str | Path) -> Path:
     trend: dict[tuple, dict] = {}
     for r in data["trend_rows"]:
         trend.setdefault((r["suite"], r["expectation"], r["severity"]), {})[r["quarter"]] = r["unexpected_percent"]
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape())
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
     html = env.get_template("data_quality.html.j2").render(quarters=quarters, trend=trend, **data)
     out.write_text(html, encoding="utf-8")
     return out
