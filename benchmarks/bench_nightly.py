@@ -51,7 +51,7 @@ def main() -> None:
     result = nightly_signal_run(config=str(work / "pv.toml"))
     elapsed = time.perf_counter() - t
     print(f"nightly run: {elapsed:.1f} s ({elapsed / 60:.1f} min); loaded {result['loaded']}; "
-          f"{result['n_signals']:,} signals; peak RSS "
+          f"{result['n_signals']:,} signals; steps (s) {result['step_seconds']}; peak RSS "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2:.1f} GB")
 
 

@@ -16,11 +16,10 @@ sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
 
-from pv import runs, standardize, synth  # noqa: E402
+from pv import runs, synth  # noqa: E402
 from pv.config import PvConfig  # noqa: E402
 from pv.ingest import ingest_path  # noqa: E402
 from pv.report import build_report  # noqa: E402
-from pv.signals import ScoreSettings, score  # noqa: E402
 
 
 def main() -> None:
@@ -31,12 +30,7 @@ def main() -> None:
     # a permissive criterion so that one drug has a couple of hundred signals
     cfg = PvConfig(drugs_of_interest=["ALEMTUZUMAB"], signal_criteria=["many"],
                    criteria={"many": {"conditions": [["a", ">=", 12], ["ror", ">", 0.8]]}})
-    run_id = runs.start_run(con, cfg)
-    standardize.build(con)
-    score_run = score(con, ScoreSettings(criteria=cfg.all_criteria())).run_id
-    runs.record_signals(con, run_id, score_run, cfg)
-    runs.time_to_signal(con, run_id, score_run, cfg)
-    runs.complete_run(con, run_id, score_run)
+    run_id = runs.run_in_process(con, cfg)
     n = con.execute("select count(*) from signal where drug = 'ALEMTUZUMAB'").fetchall()[0][0]
     t = time.perf_counter()
     result = build_report(con, work / "report", run=run_id, drugs=["ALEMTUZUMAB"])

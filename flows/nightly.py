@@ -7,6 +7,8 @@ Run once with ``pv run`` (or ``python flows/nightly.py``); on a schedule with ``
 
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -105,6 +107,21 @@ def publish(db_path: str, dest: str) -> str:
     return str(runs.publish_copy(db_path, dest))
 
 
+class _Clock:
+    """Seconds spent in each step of the flow, stored with the run (signal_run.step_seconds)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, step: str):
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[step] = time.perf_counter() - t0
+
+
 @flow(name="nightly_signal_run", flow_run_name="pv-{inbox}")
 def nightly_signal_run(inbox: str | None = None, database: str | None = None, config: str | None = None,
                        wait: bool = False) -> dict:
@@ -117,20 +134,30 @@ def nightly_signal_run(inbox: str | None = None, database: str | None = None, co
     with runs.run_lock(db_path, wait=wait):
         with db.connect(db_path) as con:
             run_id = runs.start_run(con, cfg)
+        clock = _Clock()
         try:
-            loaded = [r for source in find_new_sources(db_path, inbox)
-                      for r in ingest_source(db_path, source, cfg.max_bad_rate)]
+            with clock("ingest"):
+                loaded = [r for source in find_new_sources(db_path, inbox)
+                          for r in ingest_source(db_path, source, cfg.max_bad_rate)]
             log.info("loaded %d new quarter(s)", len(loaded))
-            standardize_layer(db_path)
+            with clock("standardize"):
+                standardize_layer(db_path)
             new_quarters = sorted({r["quarter"] for r in loaded if r["quarter"] and r["status"] != "skipped"})
             if new_quarters:
-                validate_standardized_layer(db_path, run_id, new_quarters)
-            score_run_id = score_pairs(db_path, cfg)
-            n_signals = detect_signals(db_path, run_id, score_run_id, cfg)
-            time_to_signal(db_path, run_id, score_run_id, cfg)
-            subgroup_scores(db_path, run_id, score_run_id, cfg)
-            comparison = compare_and_complete(db_path, run_id, score_run_id)
-            report = write_run_report(db_path, run_id, cfg)
+                with clock("validate standardized"):
+                    validate_standardized_layer(db_path, run_id, new_quarters)
+            with clock("score"):
+                score_run_id = score_pairs(db_path, cfg)
+            with clock("signals, time to signal, subgroups"):
+                n_signals = detect_signals(db_path, run_id, score_run_id, cfg)
+                time_to_signal(db_path, run_id, score_run_id, cfg)
+                subgroup_scores(db_path, run_id, score_run_id, cfg)
+            with clock("compare"):
+                comparison = compare_and_complete(db_path, run_id, score_run_id)
+            with clock("report"):
+                report = write_run_report(db_path, run_id, cfg)
+            with db.connect(db_path) as con:
+                runs.record_step_times(con, run_id, clock.seconds)
         except BaseException as exc:
             with db.connect(db_path) as con:
                 runs.fail_run(con, run_id, exc)
@@ -141,7 +168,7 @@ def nightly_signal_run(inbox: str | None = None, database: str | None = None, co
                              description=f"pv signal run {run_id}")
     return {"run_id": run_id, "loaded": loaded, "n_signals": n_signals, "new": len(comparison.new),
             "persisting": len(comparison.persisting), "no_longer_met": len(comparison.no_longer_met),
-            "report": report}
+            "report": report, "step_seconds": {k: round(v, 1) for k, v in clock.seconds.items()}}
 
 
 if __name__ == "__main__":

@@ -45,6 +45,8 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = False) -> 
     # New files are written in the storage format of DuckDB 1.5, so that the duckdb command-line shell on PyPI
     # (duckdb-cli 1.5) and tools built on DuckDB >= 1.5 open them too.
     config = {} if read_only or str(path) == ":memory:" else {"storage_compatibility_version": STORAGE_VERSION}
+    if os.environ.get("PV_MEMORY_LIMIT"):   # e.g. 8GB; DuckDB spills to disk beyond it (default: 80 % of RAM)
+        config["memory_limit"] = os.environ["PV_MEMORY_LIMIT"]
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:

@@ -237,6 +237,11 @@ def complete_run(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int)
     return Comparison(new, persisting, gone, changed)
 
 
+def record_step_times(con: duckdb.DuckDBPyConnection, run_id: int, seconds: dict[str, float]) -> None:
+    con.execute("update signal_run set step_seconds = $s where run_id = $id",
+                {"id": run_id, "s": json.dumps({k: round(v, 1) for k, v in seconds.items()})}).fetchall()
+
+
 def markdown_summary(run_id: int, comparison: Comparison, cfg: PvConfig, limit: int = 50) -> str:
     def table(rows, title):
         if not rows:
@@ -299,3 +304,26 @@ def write_run_report(con: duckdb.DuckDBPyConnection, run_id: int, out_dir: str |
         if drugs:
             build_report(con, out, run=run_id, drugs=drugs, formats=tuple(cfg.report_formats))
     return out
+
+
+def run_in_process(con: duckdb.DuckDBPyConnection, cfg: PvConfig) -> int:
+    """The flow's analysis steps in one call, without Prefect, on what is already loaded (for scripts and
+    tests; the nightly flow runs the same functions as tasks). Returns the completed run's id."""
+    from pv import standardize
+    from pv.signals import ScoreSettings, score
+
+    run_id = start_run(con, cfg)
+    try:
+        standardize.build(con)
+        settings = ScoreSettings(roles=cfg.roles, collapse_duplicates=cfg.collapse_duplicates,
+                                 stratified=cfg.stratified, continuity_correction=cfg.continuity_correction,
+                                 categories=cfg.categories, criteria=cfg.all_criteria())
+        score_run_id = score(con, settings).run_id
+        record_signals(con, run_id, score_run_id, cfg)
+        time_to_signal(con, run_id, score_run_id, cfg)
+        subgroups(con, run_id, score_run_id, cfg)
+        complete_run(con, run_id, score_run_id)
+    except BaseException as exc:
+        fail_run(con, run_id, exc)
+        raise
+    return run_id

@@ -4,31 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
-from pv import runs, standardize
+from pv import runs
 from pv.config import PvConfig
 from pv.errors import PvError
 from pv.ingest import ingest_path, ingest_report_csv
 from pv.report import build_report
-from pv.signals import ScoreSettings, score
 
 SAMPLE = Path(__file__).parent.parent / "sample_data"
 
 
 def complete_a_run(con, cfg: PvConfig) -> int:
-    """The steps of the nightly flow, called directly (the flow itself is tested in test_flows.py)."""
-    run_id = runs.start_run(con, cfg)
-    standardize.build(con)
-    score_run = score(con, ScoreSettings(criteria=cfg.all_criteria())).run_id
-    runs.record_signals(con, run_id, score_run, cfg)
-    runs.time_to_signal(con, run_id, score_run, cfg)
-    runs.complete_run(con, run_id, score_run)
-    return run_id
+    return runs.run_in_process(con, cfg)
 
 
 @pytest.fixture(scope="module")
@@ -96,15 +89,17 @@ def test_html_and_pdf_carry_the_same_numbers(sample_db, report):
     html = (report.out_dir / "signal_report.html").read_text()
     pdf = " ".join(page.extract_text() for page in PdfReader(report.out_dir / "signal_report.pdf").pages)
     pdf = " ".join(pdf.split())
-    for level, event, a, prr, ror_lower, eb05 in db_signals(con, run_id):
+    for _level, event, _a, _prr, _ror_lower, eb05 in db_signals(con, run_id):
         shown = f"{eb05:.2f}" if abs(eb05) < 100 else f"{eb05:,.0f}"
         assert shown in html and shown in pdf, event
         assert event.split(" / ")[-1][:12].replace("'", "&#39;") in html
     for section in ("1. Methods", "2. Summary of signals: ALEMTUZUMAB", "5. Data quality",
                     "6. Limitations of spontaneous-report data", "Appendix: case line listing"):
         assert section in html and section in pdf
-    assert html.count("<svg") >= 5                     # forest plots and time trends
-    assert "Reporting odds ratio" in html and "first met:" in html
+    plots = re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,', html)
+    assert sum(a.startswith("Forest plot") for a in plots) >= 3        # one per category with events
+    assert sum(a.startswith("Time trends") for a in plots) >= 1         # small multiples, six signals a figure
+    assert all(e in " ".join(plots) for _, e, *_ in db_signals(con, run_id) if "'" not in e)
     assert "Page 1 of" in pdf
 
 

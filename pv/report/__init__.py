@@ -52,7 +52,7 @@ def resolve_run(con: duckdb.DuckDBPyConnection, run: str | int = "latest") -> di
     rel = con.sql("select * from signal_run where run_id = $id", params={"id": int(run)})
     rows = rel.fetchall()
     if not rows:
-        raise PvError(f"No signal run {run}; see `pv query \"select run_id, status from signal_run\"`.")
+        raise PvError(f"No signal run {run}: the table signal_run lists the runs (pv query).")
     info = dict(zip(rel.columns, rows[0], strict=True))
     if info["status"] != "completed":
         raise PvError(f"Run {run} is {info['status']}; reports are written for completed runs only.")
@@ -81,7 +81,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, run: st
     unknown = [d for d in drugs if d not in known]
     if unknown:
         raise PvError(f"No scores for {', '.join(unknown)} in run {info['run_id']}: check the active-ingredient "
-                      "name (pv query \"select distinct drug from drug_event_scores\").")
+                      "name in the view drug_event_scores (pv query).")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     params = {"run_id": info["run_id"], "drugs": drugs}

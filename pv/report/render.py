@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import logging
 import math
 from datetime import date
 from pathlib import Path
@@ -15,6 +17,8 @@ import pandas as pd  # noqa: E402
 from jinja2 import Environment, FileSystemLoader  # noqa: E402
 
 plt.rcParams.update({"svg.hashsalt": "pv", "svg.fonttype": "none", "font.size": 8, "font.family": "DejaVu Sans"})
+logging.getLogger("weasyprint").setLevel(logging.ERROR)   # its notes on CSS it ignores are not the reader's concern
+logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 LIMITATIONS = [
     "Spontaneous reports show that a drug and an event were reported together, not that the drug caused the event.",
@@ -52,12 +56,19 @@ def ci(est, lo, hi) -> str:
     return f"{fmt(est)} [{fmt(lo)}, {fmt(hi)}]"
 
 
-def _svg(fig) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+def _img(fig, alt: str) -> str:
+    """The figure as an <img> holding a PNG (a data URI, 120 dpi): light for the PDF engine even with hundreds of
+    plots, and reproducible (no timestamp in the file)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120, metadata={"Software": None})
     plt.close(fig)
-    text = buf.getvalue()
-    return text[text.index("<svg"):]
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img alt="{_attr(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+
 
 
 def forest_plot(rows: pd.DataFrame, title: str) -> str:
@@ -65,7 +76,7 @@ def forest_plot(rows: pd.DataFrame, title: str) -> str:
     rows = rows[(rows["ror"] > 0) & rows["ror"].map(math.isfinite)].head(40)
     if rows.empty:
         return ""
-    fig, ax = plt.subplots(figsize=(8.5, 0.26 * len(rows) + 0.9))
+    fig, ax = plt.subplots(figsize=(8.5, 0.26 * len(rows) + 0.9), layout="constrained")
     y = range(len(rows))[::-1]
     lo = rows["ror_lower"].where(rows["ror_lower"] > 0, rows["ror"] / 100)
     hi = rows["ror_upper"].where(rows["ror_upper"].map(math.isfinite), rows["ror"] * 100)
@@ -78,31 +89,47 @@ def forest_plot(rows: pd.DataFrame, title: str) -> str:
     ax.set_xlabel("Reporting odds ratio (95 % CI, log scale); dashed line: no disproportion")
     ax.set_title(title, fontsize=9)
     ax.grid(axis="x", which="both", linewidth=0.3, alpha=0.5)
-    return _svg(fig)
+    return _img(fig, f"Forest plot: {title}")
 
 
-def trend_plot(rows: pd.DataFrame, title: str) -> str:
+def trend_panel(ax, rows: pd.DataFrame, title: str) -> None:
     """Cumulative IC with its 95 % credibility interval by quarter; the first quarter meeting the criteria marked."""
-    if rows.empty:
-        return ""
-    fig, ax = plt.subplots(figsize=(8.5, 2.3))
     x = list(range(len(rows)))
     ax.fill_between(x, rows["ic025"], rows["ic975"], color="#9ecae1", alpha=0.6, label="IC 95 % credibility interval")
-    ax.plot(x, rows["ic"], marker="o", markersize=3, color="#1f4e79", label="IC (cumulative)")
+    ax.plot(x, rows["ic"], marker="o", markersize=2.5, color="#1f4e79", label="IC (cumulative)")
     ax.axhline(0, color="#555", linewidth=0.8)
     first = rows.index[rows["is_signal"].fillna(False).astype(bool)]
     if len(first):
         i = list(rows.index).index(first[0])
-        ax.axvline(i, color="#b00020", linestyle="--", linewidth=0.9, label=f"first met: {rows['quarter'].iloc[i]}")
-    step = max(1, len(x) // 12)
+        ax.axvline(i, color="#b00020", linestyle="--", linewidth=0.9, label="first quarter meeting the criteria")
+        title = f"{title}\n(first met: {rows['quarter'].iloc[i]})"
+    step = max(1, len(x) // 6)
     ax.set_xticks(x[::step])
-    ax.set_xticklabels(list(rows["quarter"])[::step], rotation=45, ha="right")
-    ax.set_xlabel("Quarter (cases first received up to its end)")
-    ax.set_ylabel("IC (log2 observed / expected)")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, loc="upper left", frameon=False)
+    ax.set_xticklabels(list(rows["quarter"])[::step], rotation=45, ha="right", fontsize=6.5)
+    ax.set_ylabel("IC (log2 O/E)", fontsize=7)
+    ax.set_title(title, fontsize=7.5)
     ax.grid(linewidth=0.3, alpha=0.5)
-    return _svg(fig)
+
+
+def trend_plots(trend: pd.DataFrame, drug: str, per_figure: int = 6) -> list[str]:
+    """Small multiples: one panel per signal, six to a figure, with one legend and axis note per figure."""
+    groups = list(trend.groupby(["level", "event"], sort=True))
+    figures = []
+    for k in range(0, len(groups), per_figure):
+        chunk = groups[k:k + per_figure]
+        n_rows = math.ceil(len(chunk) / 3)
+        fig, axes = plt.subplots(n_rows, 3, figsize=(10.5, 2.35 * n_rows), squeeze=False)
+        for ax, ((level, event), rows) in zip(axes.flat, chunk, strict=False):
+            trend_panel(ax, rows.reset_index(drop=True), f"{str(event)[:42]} ({level})")
+        for ax in list(axes.flat)[len(chunk):]:
+            ax.axis("off")
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=7, frameon=False, bbox_to_anchor=(0.5, -0.02))
+        fig.suptitle(f"{drug}: cumulative IC by quarter (cases first received up to each quarter's end)", fontsize=8.5)
+        fig.subplots_adjust(left=0.06, right=0.99, top=1 - 0.45 / (2.35 * n_rows), bottom=0.75 / (2.35 * n_rows),
+                            hspace=0.95, wspace=0.25)
+        figures.append(_img(fig, f"Time trends for {drug}: " + "; ".join(str(e) for (_, e), _ in chunk)))
+    return figures
 
 
 def render_html(info: dict, drugs: list[str], tables: dict, trend: pd.DataFrame, inputs: pd.DataFrame) -> str:
@@ -119,10 +146,7 @@ def render_html(info: dict, drugs: list[str], tables: dict, trend: pd.DataFrame,
             plot_rows = in_cat[in_cat["level"].isin(["subcategory", "pt"])].sort_values("ror", ascending=False)
             categories.append({"name": cat, "rows": rows.to_dict("records"),
                                "forest": forest_plot(plot_rows, f"{drug}: {cat}")})
-        trends = []
-        for (level, event), rows in trend[trend["drug"] == drug].groupby(["level", "event"], sort=True):
-            trends.append({"level": level, "event": event,
-                           "svg": trend_plot(rows.reset_index(drop=True), f"{drug}: {event} ({level})")})
+        trends = trend_plots(trend[trend["drug"] == drug], drug)
         sections.append({
             "drug": drug, "signals": drug_signals.to_dict("records"), "categories": categories, "trends": trends,
             "summary": drug_signals.groupby("level").size().to_dict(),

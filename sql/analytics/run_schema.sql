@@ -20,6 +20,7 @@ create table if not exists signal_run (
     n_new               bigint,
     n_no_longer_met     bigint
 );
+alter table signal_run add column if not exists step_seconds varchar;   -- JSON: seconds per flow step
 
 -- One row per run and signal: a drug x event (PT, subcategory or category) meeting the configured criteria.
 create table if not exists signal (
