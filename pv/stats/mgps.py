@@ -221,7 +221,7 @@ def fit_mgps(observed, expected, *, starts=DEFAULT_STARTS, squash_above: int = 2
     converged = best["converged"]
     if squashed:   # polish on the exact likelihood (distinct points, weighted)
         res = minimize(_objective, x, args=(un, ue, uw), jac=True, method="L-BFGS-B", bounds=bounds,
-                       options={"maxiter": 60, "ftol": 1e-13, "gtol": 1e-6})
+                       options={"maxiter": 25, "ftol": 1e-12, "gtol": 1e-6})
         x, converged = res.x, bool(res.success) or converged
     nll = float(_objective(x, un, ue, uw)[0])
     agreeing = sum(t["nll"] - best["nll"] <= 1e-3 for t in finite)
