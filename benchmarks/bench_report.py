@@ -23,13 +23,18 @@ from pv.report import build_report  # noqa: E402
 
 
 def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--min-a", type=int, default=20, help="the permissive criterion's minimum count (sets how many signals)")
+    args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="pv-report-"))
     synth.write_quarters(work / "data", 120_000, 8, start="2019Q1", extra_pts=400)
     con = duckdb.connect(str(work / "pv.duckdb"))
     ingest_path(con, work / "data")
     # a permissive criterion so that one drug has a couple of hundred signals
     cfg = PvConfig(drugs_of_interest=["ALEMTUZUMAB"], signal_criteria=["many"],
-                   criteria={"many": {"conditions": [["a", ">=", 12], ["ror", ">", 0.8]]}})
+                   criteria={"many": {"conditions": [["a", ">=", args.min_a], ["ror", ">", 0.8]]}})
     run_id = runs.run_in_process(con, cfg)
     n = con.execute("select count(*) from signal where drug = 'ALEMTUZUMAB'").fetchall()[0][0]
     t = time.perf_counter()

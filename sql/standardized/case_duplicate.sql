@@ -7,11 +7,15 @@
 -- Key: case_id. Inputs: case_report, case_drug, case_event.
 create or replace table case_duplicate as
 with drug_sets as (
-    select case_id, string_agg(distinct ingredient, '|' order by ingredient) as drug_set
-    from case_drug group by case_id
+    -- an order-free fingerprint of the set (two independent 64-bit hashes of the distinct elements): no sorting
+    -- or string building over tens of millions of rows; a false match needs both hashes to collide
+    select case_id, {'x': bit_xor(hash(ingredient)), 's': sum(hash(ingredient || '#')::hugeint)} as drug_set
+    from (select distinct case_id, ingredient from case_drug)
+    group by case_id
 ),
 pt_sets as (
-    select case_id, string_agg(pt, '|' order by pt) as pt_set from case_event group by case_id
+    select case_id, {'x': bit_xor(hash(pt)), 's': sum(hash(pt || '#')::hugeint)} as pt_set
+    from case_event group by case_id
 ),
 signature as (
     select
