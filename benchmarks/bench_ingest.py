@@ -12,21 +12,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import ROOT, peak_rss_gb
 
 from pv import db, standardize, synth  # noqa: E402
 from pv.ingest import ingest_path  # noqa: E402
-
-
-def peak_rss_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
 def main() -> None:
