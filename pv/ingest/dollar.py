@@ -83,7 +83,7 @@ def _decode_1252(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-def parse_header(line: str, kind: str, file_label: str, known_columns: list[str]) -> tuple[list[str], list[str]]:
+def parse_header(line: str, kind: str, file_label: str) -> tuple[list[str], list[str]]:
     """Delivered header -> (delivered names, raw column names); refuse an unrecognisable header."""
     names = [n.strip().lower() for n in line.split("$")]
     while names and names[-1] == "":
@@ -112,7 +112,7 @@ def parse_dollar_file(data: bytes, kind: str, file_label: str, known_columns: li
     lines, n_latin1 = decode_lines(data)
     if not lines or not lines[0].strip():
         raise InputRefused(f"{file_label}: the file is empty or its first line is blank; expected a header.")
-    delivered, mapped = parse_header(lines[0], kind, file_label, known_columns)
+    delivered, mapped = parse_header(lines[0], kind, file_label)
     width = len(mapped)
 
     body = pa.array(lines[1:], type=pa.large_string())
@@ -143,15 +143,15 @@ def parse_dollar_file(data: bytes, kind: str, file_label: str, known_columns: li
         bad_rows.append(BadRow(i + 2, lines[i + 1], f"expected {width} fields, found {found}", "parse.field_count"))
 
     keep = ok & ~blank
-    table = _columns(parts.filter(pa.array(keep)), mapped, delivered, line_no.filter(pa.array(keep)))
+    table = _columns(parts.filter(pa.array(keep)), mapped, line_no.filter(pa.array(keep)))
     if rejoined_text:
         extra = pa.array(rejoined_text, type=pa.large_string())
         table = pa.concat_tables(
-            [table, _columns(pc.split_pattern(extra, "$"), mapped, delivered, pa.array(rejoined_line, pa.int64()))]
+            [table, _columns(pc.split_pattern(extra, "$"), mapped, pa.array(rejoined_line, pa.int64()))]
         ).sort_by("line_no")
     table, key_bad = _check_keys(table, kind, lines)
     bad_rows.extend(key_bad)
-    table = _conform(table, known_columns, file_label)
+    table = _conform(table, known_columns)
     return ParsedFile(table, delivered, sorted(bad_rows, key=lambda b: b.line_no), len(rejoined_text), n_latin1)
 
 
@@ -173,7 +173,7 @@ def _try_rejoin(lines, i, n_fields, ok, width) -> tuple[str | None, int]:
     return None, 0
 
 
-def _columns(parts: pa.Array, mapped: list[str], delivered: list[str], line_no: pa.Array) -> pa.Table:
+def _columns(parts: pa.Array, mapped: list[str], line_no: pa.Array) -> pa.Table:
     cols: dict[str, pa.Array] = {}
     for j, name in enumerate(mapped):
         col = pc.list_element(parts, j).cast(pa.string())
@@ -199,7 +199,7 @@ def _check_keys(table: pa.Table, kind: str, lines: list[str]) -> tuple[pa.Table,
     return table.filter(pc.invert(bad)), rows
 
 
-def _conform(table: pa.Table, known_columns: list[str], file_label: str) -> pa.Table:
+def _conform(table: pa.Table, known_columns: list[str]) -> pa.Table:
     """Order columns as the raw table has them; unknown columns go to ``extra_fields`` as JSON."""
     unknown = [c for c in table.column_names if c not in known_columns and c != "line_no"]
     phantom = [c for c in unknown if PHANTOM_RE.match(c) and table[c].null_count == table.num_rows]

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from pv import db
 from pv.errors import InputRefused
-from pv.ingest.dollar import BadRow, parse_dollar_file
+from pv.ingest.dollar import BadRow, decode_lines, parse_dollar_file
 from pv.ingest.layout import KINDS, RAW_TABLE, era_of
 from pv.ingest.sources import QuarterSource, discover
 
@@ -101,12 +101,10 @@ def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progre
     con.begin()
     try:
         load_id = db.one(con, "select nextval('load_id_seq')")[0]
-        for kind in KINDS:
-            if previous:
-                db.execute(con, "raw/delete_quarter", {"quarter": source.quarter}, {"raw_table": RAW_TABLE[kind]})
-        if previous:
-            db.execute(con, "raw/delete_quarter", {"quarter": source.quarter}, {"raw_table": "raw_deleted_case"})
-            con.execute("delete from quarantine where quarter = $q", {"q": source.quarter})
+        if previous:   # a re-issued quarter: its earlier rows go in the same transaction
+            for raw_table in (*RAW_TABLE.values(), "raw_deleted_case"):
+                db.execute(con, "raw/delete_quarter", {"quarter": source.quarter}, {"raw_table": raw_table})
+            con.execute("delete from quarantine where quarter = $q", {"q": source.quarter}).fetchall()
         rows: dict[str, int] = {}
         for kind, table in parsed.items():
             _append(con, RAW_TABLE[kind], table, load_id, source.quarter, source.label(kind), sha)
@@ -168,13 +166,7 @@ def _validate(con, load_id: int, source: QuarterSource, tables: list[str], parse
             f"{max_bad_rate:.0%}). Worst: {worst}. Nothing was loaded; check the file, or raise the limit with "
             "--max-bad-rate if the data are known to be so."
         )
-    if result.quarantine:
-        table = pa.table({k: [row[k] for row in result.quarantine] for k in result.quarantine[0]})
-        con.register("incoming_failures", table)
-        try:
-            db.execute(con, "validate/insert_quarantine", {"load_id": load_id, "quarter": source.quarter})
-        finally:
-            con.unregister("incoming_failures")
+    pv_validate.hold(con, load_id, source.quarter, result.quarantine)
     run_id = db.one(con, "select nextval('validation_run_id_seq')")[0]
     pv_validate.record(con, run_id, load_id, source.quarter, result.outcomes)
     return result.n_critical_rows
@@ -210,8 +202,6 @@ def _quarantine(con, bad: list[tuple[str, str, BadRow]], load_id: int, quarter: 
 
 def parse_deleted(data: bytes) -> tuple[pa.Table, list[BadRow]]:
     """FDA's deleted-case list: one caseid a line (a header line, if any, is skipped)."""
-    from pv.ingest.dollar import decode_lines
-
     lines, _ = decode_lines(data)
     caseids, line_nos, bad = [], [], []
     for i, line in enumerate(lines, start=1):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
@@ -196,6 +195,3 @@ def _manifest(info: dict, drugs: list[str], inputs: pd.DataFrame, files: list[Pa
         "files": {p.name: _sha256(p) for p in files},
     }
 
-
-def safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "drug"

@@ -101,11 +101,8 @@ def score_counts(counts: pd.DataFrame, settings: ScoreSettings, say: Callable[[s
         frames.append(scored)
     if not frames:
         raise PvError("No drug-event pair to score: is the standardized layer empty?")
-    scores = apply_criteria(pd.concat(frames, ignore_index=True), settings.criteria)
-    for name in ("evans", "ror025", "ic025", "eb05"):
-        if f"meets_{name}" not in scores:
-            scores = scores.join(apply_criteria(scores[[c for c in scores if not c.startswith("meets_")]],
-                                                {name: CRITERIA[name]})[[f"meets_{name}"]])
+    # the presets always (drug_event_score has a column for each), then any custom criteria
+    scores = apply_criteria(pd.concat(frames, ignore_index=True), {**CRITERIA, **settings.criteria})
     return scores, priors
 
 

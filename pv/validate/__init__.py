@@ -263,23 +263,10 @@ def revalidate(con: duckdb.DuckDBPyConnection, progress=None) -> ValidationSumma
     try:
         for load_id, quarter in loads:
             say(f"validating {quarter}")
-            present = [t for t in RAW_SUITES
-                       if db.one(con, f"select count(*) from {t} where load_id = $l", {"l": load_id})[0]]  # noqa: S608
-            result = validate_load(con, load_id, present)
+            result = validate_load(con, load_id, list(RAW_SUITES))   # tables this load lacks give empty batches
             record(con, run_id, load_id, quarter, result.outcomes)
             outcomes_all.extend(result.outcomes)
-            fresh = [r for r in result.quarantine if not db.one(
-                con, "select count(*) from quarantine where table_name = $t and load_id = $l and line_no = $n "
-                     "and check_name = $c", {"t": r["table_name"], "l": load_id, "n": r["line_no"], "c": r["check_name"]})[0]]
-            if fresh:
-                import pyarrow as pa
-
-                con.register("incoming_failures", pa.table({k: [r[k] for r in fresh] for k in fresh[0]}))
-                try:
-                    db.execute(con, "validate/insert_quarantine", {"load_id": load_id, "quarter": quarter})
-                finally:
-                    con.unregister("incoming_failures")
-                new_rows += len(fresh)
+            new_rows += hold(con, load_id, quarter, result.quarantine)
         if db.table_exists(con, "case_report"):
             say("validating the standardized layer")
             std = validate_standardized(con)
@@ -292,6 +279,21 @@ def revalidate(con: duckdb.DuckDBPyConnection, progress=None) -> ValidationSumma
     failed = [o for o in outcomes_all if not o.success]
     return ValidationSummary(run_id, len(outcomes_all), sum(o.severity == "critical" for o in failed),
                              sum(o.severity == "warning" for o in failed), new_rows)
+
+
+def hold(con: duckdb.DuckDBPyConnection, load_id: int, quarter: str | None, failures: list[dict]) -> int:
+    """Quarantine the failing rows of one load that are not held for the same check yet; returns how many."""
+    if not failures:
+        return 0
+    import pyarrow as pa
+
+    before = db.one(con, "select count(*) from quarantine")[0]
+    con.register("incoming_failures", pa.table({k: [row[k] for row in failures] for k in failures[0]}))
+    try:
+        db.execute(con, "validate/insert_quarantine", {"load_id": load_id, "quarter": quarter})
+    finally:
+        con.unregister("incoming_failures")
+    return db.one(con, "select count(*) from quarantine")[0] - before
 
 
 def quarantine_summary(con: duckdb.DuckDBPyConnection) -> list[tuple]:
