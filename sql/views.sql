@@ -61,25 +61,21 @@ left join before_score as b using (level, drug, event);
 
 -- case_line_listing: the cases behind each drug x event pair of the analysis (level pt, subcategory or
 -- category): case details, all suspect and concomitant drugs, all PTs. Filter on drug and event.
+-- The drug and PT lists are correlated subqueries so that DuckDB gathers them only for the cases a filter keeps
+-- (a grouped join would aggregate every case of the database first).
 create or replace view case_line_listing as
-with drugs as (
-    select case_id,
-           list(distinct ingredient order by ingredient) filter (where role in ('PS', 'SS')) as suspect_drugs,
-           list(distinct ingredient order by ingredient) filter (where role in ('C', 'I')) as concomitant_drugs
-    from case_drug group by case_id
-),
-pts as (
-    select case_id, list(pt order by pt) as pts from case_event group by case_id
-)
 select
     ev.level, ex.drug, ev.event, c.case_id, c.source, c.case_version, c.primary_id, c.quarter, c.age_years,
     c.sex, c.country, c.event_date, c.received_date, c.fda_date, c.report_type, c.reporter_occupation,
-    c.is_serious, c.is_death, c.outcomes, d.suspect_drugs, d.concomitant_drugs, p.pts
+    c.is_serious, c.is_death, c.outcomes,
+    (select list(distinct g.ingredient order by g.ingredient) from case_drug as g
+     where g.case_id = c.case_id and g.role in ('PS', 'SS')) as suspect_drugs,
+    (select list(distinct g.ingredient order by g.ingredient) from case_drug as g
+     where g.case_id = c.case_id and g.role in ('C', 'I')) as concomitant_drugs,
+    (select list(e.pt order by e.pt) from case_event as e where e.case_id = c.case_id) as pts
 from analysis_exposure as ex
 inner join analysis_event as ev using (case_id)
-inner join case_report as c using (case_id)
-left join drugs as d using (case_id)
-left join pts as p using (case_id);
+inner join case_report as c using (case_id);
 
 -- data_quality: the latest outcome of every expectation per loaded batch.
 create or replace view data_quality as

@@ -80,6 +80,15 @@ def test_csv_and_xlsx_numbers_match_the_database(sample_db, report):
                           "from signal where run_id = $r and drug = 'ALEMTUZUMAB') using (level, drug, event)",
                           {"r": run_id}).fetchall()[0][0]
     assert len(listing) == n_cases and listing["case_id"].is_unique
+    # the report's own listing query against the analysts' view, case by case
+    view = con.execute("select case_id, any_value(array_to_string(pts, '; ')), any_value(array_to_string(suspect_drugs, "
+                       "'; ')), any_value(array_to_string(concomitant_drugs, '; ')) from case_line_listing "
+                       "where drug = 'ALEMTUZUMAB' group by case_id").fetchall()
+    by_case = {r[0]: r[1:] for r in view}
+    for row in listing.itertuples():
+        pts, suspect, concomitant = by_case[str(row.case_id)]
+        assert (row.pts, row.suspect_drugs) == (pts, suspect)
+        assert (None if pd.isna(row.concomitant_drugs) else row.concomitant_drugs) == (concomitant or None)
 
 
 def test_html_and_pdf_carry_the_same_numbers(sample_db, report):
@@ -94,13 +103,71 @@ def test_html_and_pdf_carry_the_same_numbers(sample_db, report):
         assert shown in html and shown in pdf, event
         assert event.split(" / ")[-1][:12].replace("'", "&#39;") in html
     for section in ("1. Methods", "2. Summary of signals: ALEMTUZUMAB", "5. Data quality",
-                    "6. Limitations of spontaneous-report data", "Appendix: case line listing"):
+                    "6. Limitations of spontaneous-report data", "Appendix A: case line listing"):
         assert section in html and section in pdf
     plots = re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,', html)
     assert sum(a.startswith("Forest plot") for a in plots) >= 3        # one per category with events
     assert sum(a.startswith("Time trends") for a in plots) >= 1         # small multiples, six signals a figure
     assert all(e in " ".join(plots) for _, e, *_ in db_signals(con, run_id) if "'" not in e)
     assert "Page 1 of" in pdf
+
+
+def test_pdf_pages_numbered_through_and_every_listed_case_in_it(report, monkeypatch, tmp_path):
+    """The PDF is rendered in parts side by side and joined: the numbering must run through the whole file, the
+    bookmarks must cover body and appendix, every case of the listing must be in it, and rendering it all in one
+    process must give the same text."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(report.out_dir / "signal_report.pdf")
+    pages = [" ".join(p.extract_text().split()) for p in reader.pages]
+    n = len(pages)
+    for i, text in enumerate(pages, start=1):
+        assert text.endswith(f"Page {i} of {n}"), (i, text[-60:])
+    titles = [o.title for o in reader.outline if not isinstance(o, list)]
+    assert titles[0] == "Signal detection report" and titles[-1].startswith("Appendix A: case line listing")
+    listing = pd.read_csv(report.out_dir / "line_listing.csv", dtype=str)
+    appendix = " ".join(pages[next(i for i, t in enumerate(pages) if t.startswith("Appendix A")):])
+    assert all(f"{case} (" in appendix for case in listing["case_id"])
+    assert " nan " not in appendix and "| nan" not in appendix
+
+
+def _pdf_parts(path):
+    from pypdf import PdfReader
+
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(path).pages]
+    start = next(i for i, t in enumerate(pages) if t.startswith("Appendix A"))
+    body = [re.sub(r"Page \d+ of \d+$", "", t) for t in pages[:start]]
+    cases = re.findall(r"(?:^| )(\S+) \((\d+|–)\) ", " ".join(pages[start:]))
+    return body, cases
+
+
+def test_pdf_rendered_in_one_process_says_the_same(sample_db, report, monkeypatch, tmp_path):
+    con, run_id = sample_db
+    monkeypatch.setenv("PV_REPORT_PARALLEL", "0")
+    build_report(con, tmp_path, run=run_id, drugs=["ALEMTUZUMAB"], formats=("pdf",))
+    body, cases = _pdf_parts(report.out_dir / "signal_report.pdf")
+    body_1, cases_1 = _pdf_parts(tmp_path / "signal_report.pdf")
+    assert body == body_1
+    listing = pd.read_csv(report.out_dir / "line_listing.csv", dtype=str)
+    assert [c for c, _ in cases] == [c for c, _ in cases_1] == list(listing["case_id"])
+
+
+def test_appendix_parts_cut_evenly_and_continue_their_drug():
+    from pv.report.render import appendix_chunks
+
+    sections = [{"drug": "A", "line_listing": [{"case_id": i} for i in range(5)]},
+                {"drug": "B", "line_listing": []},
+                {"drug": "C", "line_listing": [{"case_id": 10 + i} for i in range(3)]}]
+    parts = appendix_chunks(sections, 3)
+    flat = [(a["drug"], a["continued"], [r["case_id"] for r in a["rows"]]) for part in parts for a in part]
+    # nine rows (B's empty listing counts as one) in three parts of three
+    assert flat == [("A", False, [0, 1, 2]), ("A", True, [3, 4]), ("B", False, []), ("C", False, [10, 11, 12])]
+    flat = [(a["drug"], a["continued"], [r["case_id"] for r in a["rows"]])
+            for part in appendix_chunks(sections, 2) for a in part]
+    assert flat == [("A", False, [0, 1, 2, 3, 4]), ("B", False, []), ("C", False, [10, 11, 12])]
+    assert all(a["n_cases"] == {"A": 5, "B": 0, "C": 3}[a["drug"]] for part in parts for a in part)
+    assert appendix_chunks(sections, 1)[0][0]["rows"] == sections[0]["line_listing"]
+    assert len(appendix_chunks([{"drug": "A", "line_listing": []}], 4)) == 1
 
 
 def test_same_data_same_csvs(sample_db, report, tmp_path):

@@ -94,29 +94,46 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, run: st
     trend = _frame(con, "report/trend", params)
     inputs = _frame(con, "report/inputs")
     files: list[Path] = []
-    if "csv" in formats:
-        for name, frame in tables.items():
-            path = out / f"{name}.csv"
-            _deterministic(frame).to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
-            files.append(path)
-    if "xlsx" in formats:
-        path = out / "signal_report.xlsx"
-        _write_xlsx(path, tables)
-        files.append(path)
-    if "html" in formats or "pdf" in formats:
-        from pv.report.render import render_html
+    appendix: list = []
+    if "pdf" in formats:
+        from pv.report.pdf import BackgroundPdf, parallel_parts
+        from pv.report.render import appendix_chunks, render_html, report_context
 
-        html = render_html(info, drugs, tables, trend, inputs)
-        if "html" in formats:
-            path = out / "signal_report.html"
-            path.write_text(html, encoding="utf-8")
+        # The line listings need no plots: their PDF parts start rendering in other processes now, while this one
+        # writes the tables, draws the plots and lays out the body (see pv.report.pdf).
+        listing = report_context(info, drugs, tables, trend, inputs, MAX_CASES, plots=False)
+        n_parts = parallel_parts()
+        appendix = [BackgroundPdf(render_html(listing, "appendix", chunk), base_url=str(out), background=n_parts > 0)
+                    for chunk in appendix_chunks(listing["sections"], max(n_parts, 1))]
+    try:
+        if "csv" in formats:
+            for name, frame in tables.items():
+                path = out / f"{name}.csv"
+                _deterministic(frame).to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
+                files.append(path)
+        if "xlsx" in formats:
+            path = out / "signal_report.xlsx"
+            _write_xlsx(path, tables)
             files.append(path)
-        if "pdf" in formats:
-            from weasyprint import HTML
+        if "html" in formats or "pdf" in formats:
+            from pv.report.render import render_html, report_context
 
-            path = out / "signal_report.pdf"
-            HTML(string=html, base_url=str(out)).write_pdf(path)
-            files.append(path)
+            context = report_context(info, drugs, tables, trend, inputs, MAX_CASES)
+            if "html" in formats:
+                path = out / "signal_report.html"
+                path.write_text(render_html(context, "all"), encoding="utf-8")
+                files.append(path)
+            if appendix:
+                from pv.report.pdf import html_to_pdf, join_pdfs
+
+                body = html_to_pdf(render_html(context, "main"), base_url=str(out))
+                path = out / "signal_report.pdf"
+                join_pdfs([body, *(part.result() for part in appendix)], path,
+                          title=f"Signal report: {', '.join(drugs)} (run {info['run_id']})")
+                files.append(path)
+    finally:
+        for part in appendix:
+            part.close()
     manifest = _manifest(info, drugs, inputs, files)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
     return ReportResult(out, [*files, out / "manifest.json"], len(tables["signals"]), manifest)

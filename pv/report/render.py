@@ -132,7 +132,19 @@ def trend_plots(trend: pd.DataFrame, drug: str, per_figure: int = 6) -> list[str
     return figures
 
 
-def render_html(info: dict, drugs: list[str], tables: dict, trend: pd.DataFrame, inputs: pd.DataFrame) -> str:
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with every missing value (NaN, NA, NaT) as None, so a missing country or sex prints as an
+    empty cell, never as "nan"."""
+    return [{k: None if _missing(v) else v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def report_context(info: dict, drugs: list[str], tables: dict, trend: pd.DataFrame, inputs: pd.DataFrame,
+                   max_cases: int, plots: bool = True) -> dict:
+    """Everything the template needs; ``plots=False`` skips the figures (enough for the appendix alone)."""
     signals, scores = tables["signals"], tables["scores"]
     sections = []
     for drug in drugs:
@@ -144,20 +156,63 @@ def render_html(info: dict, drugs: list[str], tables: dict, trend: pd.DataFrame,
             in_cat = drug_scores[(drug_scores["category"] == cat) | (drug_scores["event"] == cat)]
             rows = in_cat.sort_values(["level", "eb05"], ascending=[True, False])
             plot_rows = in_cat[in_cat["level"].isin(["subcategory", "pt"])].sort_values("ror", ascending=False)
-            categories.append({"name": cat, "rows": rows.to_dict("records"),
-                               "forest": forest_plot(plot_rows, f"{drug}: {cat}")})
-        trends = trend_plots(trend[trend["drug"] == drug], drug)
+            categories.append({"name": cat, "rows": _records(rows),
+                               "forest": forest_plot(plot_rows, f"{drug}: {cat}") if plots else ""})
+        trends = trend_plots(trend[trend["drug"] == drug], drug) if plots else []
         sections.append({
-            "drug": drug, "signals": drug_signals.to_dict("records"), "categories": categories, "trends": trends,
+            "drug": drug, "signals": _records(drug_signals), "categories": categories, "trends": trends,
             "summary": drug_signals.groupby("level").size().to_dict(),
-            "line_listing": tables["line_listing"][tables["line_listing"]["drug"] == drug].to_dict("records"),
+            "line_listing": _records(tables["line_listing"][tables["line_listing"]["drug"] == drug]),
         })
+    return {"info": info, "drugs": drugs, "sections": sections, "parameters": _records(tables["parameters"]),
+            "data_quality": _records(tables["data_quality"]), "inputs": _records(inputs),
+            "limitations": LIMITATIONS, "today": date.today().isoformat(), "max_cases": max_cases,
+            "appendix": appendix_chunks(sections, 1)[0]}
+
+
+def appendix_chunks(sections: list[dict], n: int) -> list[list[dict]]:
+    """The line listings of all drugs cut into ``n`` consecutive parts of about equal size (the PDF renders them
+    side by side); a drug cut in two continues in the next part under a "continued" heading."""
+    # a drug without cases keeps its place (an empty listing) through a placeholder row
+    rows = [(s["drug"], len(s["line_listing"]), r) for s in sections for r in (s["line_listing"] or [None])]
+    n = max(1, min(n, len(rows)))
+    size = -(-len(rows) // n) if rows else 0
+    chunks: list[list[dict]] = []
+    started: set[str] = set()
+    for k in range(n):
+        part: list[dict] = []
+        for drug, n_cases, row in rows[k * size:(k + 1) * size]:
+            if not part or part[-1]["drug"] != drug:
+                part.append({"drug": drug, "n_cases": n_cases, "continued": drug in started, "rows": []})
+                started.add(drug)
+            if row is not None:
+                part[-1]["rows"].append(row)
+        chunks.append(part)
+    return [c for c in chunks if c] or [[]]
+
+
+PARTS = ("all", "main", "appendix")
+
+
+def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
     env.filters["fmt"] = fmt
     env.filters["day"] = day
     env.globals["ci"] = ci
-    return env.get_template("signal_report.html.j2").render(
-        info=info, drugs=drugs, sections=sections, parameters=tables["parameters"].to_dict("records"),
-        data_quality=tables["data_quality"].to_dict("records"), inputs=inputs.to_dict("records"),
-        limitations=LIMITATIONS, today=date.today().isoformat(), max_cases=5000,
-    )
+    return env
+
+
+def render_html(context: dict, part: str = "all", appendix: list[dict] | None = None) -> str:
+    """The report as HTML: ``all`` (the HTML file), or the ``main`` body and ``appendix`` parts (line listings)
+    the PDF is rendered from side by side (see pv.report.pdf)."""
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}")
+    ctx = {**context, "appendix": context["appendix"] if appendix is None else appendix}
+    return _env().get_template("signal_report.html.j2").render(part=part, **ctx)
+
+
+def page_number_html(n_pages: int) -> str:
+    """``n_pages`` empty pages that carry only "Page x of n", to lay over the joined PDF."""
+    return ("<!doctype html><html><head><meta charset='utf-8'><style>"
+            + _env().get_template("_page.css.j2").render(numbers=True, footer=None)
+            + " div { break-after: page; }</style></head><body>" + "<div></div>" * n_pages + "</body></html>")
