@@ -103,17 +103,23 @@ def _print_ingest(results) -> None:
 
 
 @app.command()
-def standardize(db_path: DbOption = None) -> None:
-    """Rebuild case_report, case_drug, case_event and case_duplicate from the raw tables."""
+def standardize(
+    db_path: DbOption = None,
+    full: Annotated[bool, typer.Option("--full", help="Rebuild every case, even when only new loads changed.")] = False,
+) -> None:
+    """Bring case_report, case_drug, case_event and case_duplicate up to date with the raw tables (only the cases
+    new loads touched, when nothing else changed)."""
     from pv import standardize as std
 
     con = db.connect(db_path)
     with _status("Standardizing") as say:
-        counts = std.build(con, say)
+        counts = std.build(con, say, full=full)
+    what = {"full": "rebuilt every case", "incremental": f"rebuilt {counts['cases_rebuilt']:,} case(s)",
+            "current": "already up to date"}[counts["mode"]]
     console.print(
-        f"Standardized in {counts['seconds']:.1f} s: {counts['case_report']:,} cases, "
-        f"{counts['case_drug']:,} case-drug rows, {counts['case_event']:,} case-event rows, "
-        f"{counts['case_duplicate']:,} cases in probable-duplicate groups."
+        f"Standardized in {counts['seconds']:.1f} s ({counts['mode']}: {what}; {counts['reason']}): "
+        f"{counts['case_report']:,} cases, {counts['case_drug']:,} case-drug rows, "
+        f"{counts['case_event']:,} case-event rows, {counts['case_duplicate']:,} cases in probable-duplicate groups."
     )
 
 

@@ -126,6 +126,16 @@ def query(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None,
     return rel.to_arrow_table()
 
 
+def render(name: str, identifiers: dict) -> str:
+    """The one parameter-free statement of ``sql/<name>.sql`` (a model's ``select``, as in dbt) with its
+    ``{{ slot }}`` table names filled, for a caller that materializes it (pv.standardize)."""
+    _, declared = _load(name)
+    if declared:
+        raise PvError(f"sql/{name}.sql takes params {sorted(declared)}; run it with execute().")
+    (stmt,) = _render_identifiers(name, statements(name), identifiers)
+    return stmt
+
+
 def one(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None):
     """First row of a short inline query (fully fetched), or None."""
     rows = con.execute(sql, params or {}).fetchall() if params else con.execute(sql).fetchall()

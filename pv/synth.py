@@ -383,7 +383,12 @@ def duplicates(rng, tables: dict[str, pd.DataFrame], fraction: float, first_case
 
 def _write_member(zf: zipfile.ZipFile, member: str, df: pd.DataFrame, columns: list[str]) -> None:
     df = df.reindex(columns=columns)
-    arrays = {c: pa.Array.from_pandas(df[c]).cast(pa.string()) for c in columns}
+    arrays = {}
+    for c in columns:
+        try:
+            arrays[c] = pa.Array.from_pandas(df[c]).cast(pa.string())
+        except (pa.ArrowTypeError, pa.ArrowInvalid):   # text and numbers mixed (follow-ups of a quarter read back)
+            arrays[c] = pa.array(df[c].map(lambda v: None if v is None or v != v else str(v)), pa.string())
     arrays[""] = pa.nulls(len(df), pa.string())   # FDA's rows end in '$': an empty last field
     buf = io.BytesIO()
     buf.write(("$".join(columns) + "$\n").encode())
@@ -392,6 +397,22 @@ def _write_member(zf: zipfile.ZipFile, member: str, df: pd.DataFrame, columns: l
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
     zf.writestr(info, buf.getvalue())
+
+
+def read_quarter(path: str | Path) -> dict[str, pd.DataFrame]:
+    """A quarter written by :func:`write_quarters` read back (ids as integers, everything else as text)."""
+    tables = {}
+    with zipfile.ZipFile(path) as zf:
+        for kind, columns in FILE_COLUMNS.items():
+            member = next(n for n in zf.namelist() if Path(n).name.upper().startswith(kind))
+            with zf.open(member) as f:
+                frame = pd.read_csv(f, sep="$", dtype=str, keep_default_na=False, na_values=[""], quoting=3)
+            frame = frame[columns].astype(object).where(frame[columns].notna(), None)
+            for c in ("primaryid", "caseid", "caseversion"):
+                if c in frame:
+                    frame[c] = frame[c].astype(np.int64)
+            tables[kind] = frame
+    return tables
 
 
 def write_quarters(
@@ -404,15 +425,17 @@ def write_quarters(
     extra_drugs: int = 0,
     extra_pts: int = 0,
     first_caseid: int = 10_000_000,
+    follow_up_of: str | Path | None = None,
 ) -> list[Path]:
     """Write ``quarters`` zips holding about ``reports`` reports in all (initial versions + follow-ups).
-    ``first_caseid`` lets a later batch of quarters continue an earlier one without reusing its caseids."""
+    ``first_caseid`` lets a later batch of quarters continue an earlier one without reusing its caseids, and
+    ``follow_up_of`` (that batch's last zip) gives the first new quarter follow-ups and deletions of its cases."""
     say = progress or (lambda _m: None)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cat = catalogue(seed, extra_drugs, extra_pts)
     per_quarter = max(1, reports // quarters)
-    previous: dict[str, pd.DataFrame] | None = None
+    previous: dict[str, pd.DataFrame] | None = read_quarter(follow_up_of) if follow_up_of else None
     next_caseid = first_caseid
     written = []
     for i, quarter in enumerate(quarter_range(start, quarters)):

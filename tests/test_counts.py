@@ -237,3 +237,35 @@ def test_sample_data_scores_find_the_review_signals_and_not_background(con):
 def test_score_needs_the_standardized_layer(con):
     with pytest.raises(PvError, match="run `pv standardize`"):
         score(con)
+
+
+def test_subgroup_cells_are_the_two_by_two_within_the_subgroup(small_db):
+    """drug_event_counts_subgroup recounted from the analysis universe of the seven-report table (suspect roles,
+    the probable duplicates 5 and 6 counted once), sex subgroup by sex subgroup."""
+    from pv import runs
+    from pv.config import PvConfig
+
+    con, path = small_db
+    cfg = PvConfig(drugs_of_interest=["A"], categories=str(path), signal_criteria=["ror025"])
+    run_id = runs.run_in_process(con, cfg)
+    got = {(k, g, lvl, e): (a, b, c, d) for k, g, lvl, e, a, b, c, d in con.execute(
+        "select subgroup_kind, subgroup, level, event, a, b, c, d from drug_event_counts_subgroup "
+        "where drug = 'A'").fetchall()}
+    universe = [r[0] for r in con.execute("select distinct case_id from analysis_exposure").fetchall()]
+    sex = dict(con.execute("select case_id, coalesce(sex, 'unknown') from case_report").fetchall())
+    with_a = {r[0] for r in con.execute("select case_id from analysis_exposure where drug = 'A'").fetchall()}
+    events = con.execute("select case_id, level, event from analysis_event").fetchall()
+    for (kind, group, level, event), cells_got in got.items():
+        if kind != "sex":
+            continue
+        members = {c for c in universe if sex[c] == group}
+        with_e = {c for c, lvl, e in events if lvl == level and e == event and c in members}
+        a = len(with_a & with_e & members)
+        b = len((with_a & members) - with_e)
+        c = len(with_e - with_a)
+        assert cells_got == (a, b, c, len(members) - a - b - c), (group, level, event)
+    # A with Event X among women: cases 1 and the kept one of 5/6; among men: case 2
+    assert got[("sex", "F", "pt", "EVENT X")][0] == 2 and got[("sex", "M", "pt", "EVENT X")][0] == 1
+    assert {k for k, *_ in got} == {"sex", "age_band"}
+    n = con.execute("select count(*) from signal_subgroup where run_id = $r", {"r": run_id}).fetchall()[0][0]
+    assert n == len(got)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import pytest
 from conftest import (
@@ -214,3 +215,94 @@ def test_demo_header_constant_matches_raw_schema(con):
     with zipfile.ZipFile(FAERS_2017Q2) as zf:
         header = zf.read("ascii/DEMO17Q2.txt").decode().splitlines()[0].rstrip("$")
     assert header == DEMO_HEADER
+
+
+STANDARDIZED = ("drug_synonym", "case_report", "case_drug", "case_event", "case_signature", "case_duplicate")
+
+
+def assert_same_as_full_build(con):
+    """Copy the tables as built, rebuild everything, and compare row for row (as multisets)."""
+    for t in STANDARDIZED:
+        con.execute(f"create or replace temp table before_{t} as select * from {t}")  # noqa: S608 (fixed names)
+    assert standardize.build(con, full=True)["mode"] == "full"
+    for t in STANDARDIZED:
+        n = count(con, t)
+        assert count(con, f"before_{t}") == n, t
+        for a, b in ((t, f"before_{t}"), (f"before_{t}", t)):
+            extra = con.execute(f"select count(*) from (select * from {a} except all select * from {b})").fetchall()  # noqa: S608 (fixed names)
+            assert extra[0][0] == 0, (t, a)
+
+
+SAMPLE = sorted((Path(__file__).parent.parent / "sample_data").glob("*.zip"))
+
+
+def test_incremental_builds_equal_a_full_build(con, tmp_path):
+    """Quarters (with follow-up versions, duplicates sent under new caseids and deleted-case lists) and a report
+    CSV arrive one by one; each build updates only the touched cases; the end result is a full build's."""
+    for path in SAMPLE[:3]:
+        ingest_path(con, path)
+    first = standardize.build(con)
+    assert (first["mode"], first["reason"]) == ("full", "first build")
+    assert count(con, "case_duplicate") > 0
+    ingest_path(con, SAMPLE[3])
+    fourth = standardize.build(con)
+    assert fourth["mode"] == "incremental" and 0 < fourth["cases_rebuilt"] < fourth["case_report"]
+    for path in SAMPLE[4:]:
+        ingest_path(con, path)
+    assert standardize.build(con)["reason"] == "2 new load(s)"
+    text = CAERS_ROWS.read_text().split("\n", 1)[1]
+    (tmp_path / "caers.csv").write_text("report_id,drug,event,sex\n" + text)
+    ingest_report_csv(con, tmp_path / "caers.csv", source_name="caers")
+    assert standardize.build(con)["mode"] == "incremental"
+    # the sample's follow-ups and deletions reached cases of earlier quarters
+    assert con.execute("select count(*) from case_report where n_versions > 1").fetchall()[0][0] > 100
+    assert con.execute("select count(*) from raw_deleted_case").fetchall()[0][0] > 0
+    assert_same_as_full_build(con)
+
+
+def test_follow_up_regroups_duplicates(con, tmp_path):
+    base = ("20181201", "40", "F", "US", ["LEMTRADA"], ["Rash"])
+    _dup_quarter(tmp_path, [(1, *base), (2, *base), (9, "20170101", "70", "M", "GB", ["X"], ["Y"])])
+    ingest_path(con, tmp_path / "q.zip")
+    standardize.build(con)
+    assert con.execute("select case_id from case_duplicate order by 1").fetchall() == [("1",), ("2",)]
+    # 2019Q2: case 2 comes back with one more PT (no longer a duplicate of 1); case 3 arrives, a copy of 1;
+    # case 9 is deleted
+    write_quarter(tmp_path / "q2.zip", "2019Q2", {
+        "DEMO": [demo_row(22, 2, 2, "20190401"), demo_row(31, 3, 1, "20190402")],
+        "DRUG": [drug_row(22, 2, 1, "PS", "LEMTRADA"), drug_row(31, 3, 1, "PS", "LEMTRADA")],
+        "REAC": [reac_row(22, 2, "Rash"), reac_row(22, 2, "Pyrexia"), reac_row(31, 3, "Rash")],
+    }, extra_members={"Deleted/DELETE19Q2.txt": b"9\n"})
+    ingest_path(con, tmp_path / "q2.zip")
+    result = standardize.build(con)
+    assert (result["mode"], result["cases_rebuilt"]) == ("incremental", 3)
+    assert con.execute("select case_id, duplicate_group_id, is_retained from case_duplicate order by 1").fetchall() == [
+        ("1", "1", False), ("3", "1", True)]
+    assert con.execute("select case_id from case_report order by 1").fetchall() == [("1",), ("2",), ("3",)]
+    assert con.execute("select list(pt order by pt) from case_event where case_id = '2'").fetchall() == [
+        (["PYREXIA", "RASH"],)]
+    assert_same_as_full_build(con)
+
+
+def test_build_plan_says_when_everything_must_be_rebuilt(con, tmp_path):
+    ingest_path(con, SAMPLE[0])
+    standardize.build(con)
+    assert standardize.plan(con).mode == "current"
+    assert standardize.build(con)["cases_rebuilt"] == 0
+    assert standardize.plan(con, full=True).reason == "asked for (--full)"
+    # a steward releases / validation holds a row of an earlier load
+    load_id = con.execute("select min(load_id) from ingest_log").fetchall()[0][0]
+    con.execute("insert into quarantine (load_id, quarter, table_name, source_file, line_no, reason, check_name, stage) "
+                "values ($l, '2019Q1', 'raw_reac', 'REAC19Q1.txt', 2, 'test', 'test.check', 'validate')", {"l": load_id})
+    how = standardize.plan(con)
+    assert (how.mode, how.reason) == ("full", "rows of earlier loads were held in or released from quarantine")
+    standardize.build(con)
+    # the same quarter delivered again (a re-issued file) replaces its load
+    reissued = tmp_path / SAMPLE[0].name
+    with zipfile.ZipFile(SAMPLE[0]) as src, zipfile.ZipFile(reissued, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item))
+        dst.writestr("README.txt", b"re-issued")          # other bytes, same quarter
+    ingest_path(con, reissued)
+    how = standardize.plan(con)
+    assert how.mode == "full" and how.reason.endswith("were replaced or removed")

@@ -1,42 +1,176 @@
-"""Standardized layer: raw tables -> ``case_report``, ``case_drug``, ``case_event``, ``case_duplicate``.
+"""Standardized layer: raw tables -> ``case_report``, ``case_drug``, ``case_event``, ``case_signature``,
+``case_duplicate``.
 
-Rebuilt whole from the raw layer, in one transaction, by the SQL in ``sql/standardized/`` (one file per table,
-run in dependency order). The same raw tables always give the same standardized tables.
+Each model in ``sql/standardized/`` is a ``select`` over its inputs, named by ``{{ slot }}`` (dbt's habit); this
+module materializes it. The layer is a pure function of the raw layer, built one of two ways, in one transaction:
+
+* **full**: every model rebuilt from all raw rows (``create or replace table``);
+* **incremental** (dbt's ``is_incremental()``): when the only change since the last build is new loads, the models
+  are run over just the cases those loads touch (every raw row of those cases, from any load), and their rows are
+  replaced; duplicate groups are regrouped for every (drug set, PT set) fingerprint the touched cases had or now
+  have. The result is the same as a full build (tested), at a cost that follows the new quarter, not the database.
+
+``standardize_build`` records each build; the next build compares it with the database to choose: a load replaced
+or removed, quarantine held or released for earlier loads, a new drug synonym seed or new standardized SQL (a new
+pv version) each force a full build.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import duckdb
 
 from pv import db
 from pv.ingest.faers import ensure_schema
 
-MODELS = ("drug_synonym", "case_report", "case_drug", "case_event", "case_duplicate")
+MODELS = ("case_report", "case_drug", "case_event", "case_signature", "case_duplicate")
+TABLES = ("drug_synonym", *MODELS)
+# the input slots of each model (sql/standardized/<model>.sql)
+INPUTS = {
+    "case_report": ("raw_demo", "raw_outc", "raw_deleted_case", "raw_report_csv"),
+    "case_drug": ("case_report", "raw_report_csv"),
+    "case_event": ("case_report", "raw_report_csv"),
+    "case_signature": ("case_report", "case_drug", "case_event"),
+    "case_duplicate": ("case_signature",),
+}
+_SQL_FILES = ("macros", "drug_synonym", *MODELS)
+_TEMP_TABLES = ("scope_case", "scope_raw_demo", "scope_raw_outc", "scope_raw_deleted_case", "scope_raw_report_csv",
+                "new_case_report", "new_case_drug", "new_case_event", "new_case_signature", "touched_fingerprint",
+                "scope_signature", "scope_duplicate_case", "new_case_duplicate")
 
 
 def seed_path() -> str:
     return str(db.sql_dir() / "seeds" / "drug_synonym.csv")
 
 
-def build(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None = None) -> dict[str, int]:
-    """Rebuild every standardized table; returns the row count of each."""
-    say = progress or (lambda _m: None)
+@dataclass
+class Plan:
+    mode: str                 # full | incremental | current
+    reason: str
+    load_ids: list[int]       # the loads in force
+    new_load_ids: list[int]   # incremental: the loads not yet in the layer
+
+
+def _sha256_files(paths) -> str:
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _models_sha256() -> str:
+    return _sha256_files(db.sql_dir() / "standardized" / f"{name}.sql" for name in _SQL_FILES)
+
+
+def _seed_sha256() -> str:
+    return _sha256_files([db.sql_dir() / "seeds" / "drug_synonym.csv"])
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection, load_ids: list[int]) -> str:
+    return db.execute(con, "standardized/quarantine_fingerprint", {"load_ids": load_ids})[0][0]
+
+
+def plan(con: duckdb.DuckDBPyConnection, full: bool = False) -> Plan:
+    """How the next build must run, and why."""
     ensure_schema(con)
+    db.execute(con, "standardized/build_log_schema")
+    loads = [r[0] for r in con.execute(
+        "select load_id from ingest_log where status = 'loaded' order by load_id").fetchall()]
+    if full:
+        return Plan("full", "asked for (--full)", loads, [])
+    last = db.one(con, "select load_ids, quarantine_fingerprint, seed_sha256, models_sha256 from standardize_build "
+                       "order by build_id desc limit 1")
+    if last is None or not all(db.table_exists(con, t) for t in TABLES):
+        return Plan("full", "first build", loads, [])
+    built_loads, fingerprint, seed_sha, models_sha = last
+    if models_sha != _models_sha256():
+        return Plan("full", "the standardized SQL changed (another pv version)", loads, [])
+    if seed_sha != _seed_sha256():
+        return Plan("full", "the drug synonym seed changed", loads, [])
+    gone = sorted(set(built_loads) - set(loads))
+    if gone:
+        return Plan("full", f"load(s) {', '.join(map(str, gone))} were replaced or removed", loads, [])
+    if _fingerprint(con, built_loads) != fingerprint:
+        return Plan("full", "rows of earlier loads were held in or released from quarantine", loads, [])
+    new = sorted(set(loads) - set(built_loads))
+    if not new:
+        return Plan("current", "no new load since the last build", loads, [])
+    return Plan("incremental", f"{len(new)} new load(s)", loads, new)
+
+
+def _model(name: str, inputs: dict[str, str]) -> str:
+    return db.render(f"standardized/{name}", {slot: inputs[slot] for slot in INPUTS[name]})
+
+
+def _build_full(con: duckdb.DuckDBPyConnection, say: Callable[[str], None]) -> int:
+    db.execute(con, "standardized/drug_synonym", {"seed_path": seed_path()})
+    inputs = {slot: slot for slots in INPUTS.values() for slot in slots}
+    for model in MODELS:
+        say(f"building {model}")
+        # model is one of MODELS and its SQL comes from sql/standardized/: no value is pasted into the text
+        con.execute(f"create or replace table {model} as {_model(model, inputs)}").fetchall()
+    return db.one(con, "select count(*) from case_report")[0]
+
+
+def _build_incremental(con: duckdb.DuckDBPyConnection, new_load_ids: list[int], say: Callable[[str], None]) -> int:
+    say("finding the cases the new loads touch")
+    db.execute(con, "standardized/scope", {"load_ids": new_load_ids})
+    inputs = {"raw_demo": "scope_raw_demo", "raw_outc": "scope_raw_outc", "raw_deleted_case": "scope_raw_deleted_case",
+              "raw_report_csv": "scope_raw_report_csv"}
+    for model in ("case_report", "case_drug", "case_event", "case_signature"):
+        say(f"building {model} for those cases")
+        con.execute(f"create or replace temp table new_{model} as {_model(model, inputs)}").fetchall()
+        inputs[model] = f"new_{model}"
+    db.execute(con, "standardized/touched_fingerprints")       # before case_signature changes
+    for model in ("case_report", "case_drug", "case_event", "case_signature"):
+        say(f"replacing their rows in {model}")
+        db.execute(con, "standardized/replace_cases", identifiers={
+            "target": model, "rebuilt": f"new_{model}", "scope": "scope_case"})
+    say("regrouping probable duplicates of the touched fingerprints")
+    db.execute(con, "standardized/scope_duplicates")
+    con.execute("create or replace temp table new_case_duplicate as "
+                f"{_model('case_duplicate', {'case_signature': 'scope_signature'})}").fetchall()
+    db.execute(con, "standardized/replace_cases", identifiers={
+        "target": "case_duplicate", "rebuilt": "new_case_duplicate", "scope": "scope_duplicate_case"})
+    n = db.one(con, "select count(*) from scope_case")[0]
+    for table in _TEMP_TABLES:
+        con.execute(f"drop table if exists temp.{table}").fetchall()   # fixed names
+    return n
+
+
+def build(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None = None,
+          full: bool = False) -> dict:
+    """Bring the standardized layer up to date with the raw layer (incrementally when it can, see the module
+    docstring; ``full=True`` rebuilds everything). Returns the row count of each table, the build's ``mode``,
+    its ``reason``, ``cases_rebuilt`` and ``seconds``."""
+    say = progress or (lambda _m: None)
     t0 = time.perf_counter()
+    how = plan(con, full)
+    say(f"{how.mode} build: {how.reason}")
     con.begin()
     try:
         db.execute(con, "standardized/macros")
-        for model in MODELS:
-            say(f"building {model}")
-            params = {"seed_path": seed_path()} if model == "drug_synonym" else None
-            db.execute(con, f"standardized/{model}", params)
-        counts = {m: db.one(con, f"select count(*) from {m}")[0] for m in MODELS}  # noqa: S608 (fixed names)
+        if how.mode == "full":
+            n_cases = _build_full(con, say)
+        elif how.mode == "incremental":
+            n_cases = _build_incremental(con, how.new_load_ids, say)
+        else:
+            n_cases = 0
+        seconds = round(time.perf_counter() - t0, 2)
+        con.execute(
+            "insert into standardize_build (mode, reason, load_ids, quarantine_fingerprint, seed_sha256, "
+            "models_sha256, n_cases_rebuilt, seconds) values ($mode, $reason, $loads, $fp, $seed, $models, $n, $s)",
+            {"mode": how.mode, "reason": how.reason, "loads": how.load_ids, "fp": _fingerprint(con, how.load_ids),
+             "seed": _seed_sha256(), "models": _models_sha256(), "n": n_cases, "s": seconds}).fetchall()
+        counts: dict = {t: db.one(con, f"select count(*) from {t}")[0] for t in TABLES}  # noqa: S608 (fixed names)
         con.commit()
     except BaseException:
         con.rollback()
         raise
-    counts["seconds"] = round(time.perf_counter() - t0, 2)
+    counts.update(mode=how.mode, reason=how.reason, cases_rebuilt=n_cases,
+                  seconds=round(time.perf_counter() - t0, 2))
     return counts

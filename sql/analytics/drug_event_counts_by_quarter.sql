@@ -5,34 +5,36 @@
 -- Inputs: analysis_exposure, analysis_event, case_report.
 -- params: drugs
 create or replace table drug_event_counts_by_quarter as
-with case_quarter as (
+-- Only the drugs of interest's cases are joined to their events; the event margins are counted over the events
+-- they were reported with: the cost follows those drugs, not the whole analysis universe.
+with universe as (
+    select distinct case_id from analysis_exposure
+),
+case_quarter as (
     select c.case_id, year(c.received_date) || 'Q' || quarter(c.received_date) as quarter
     from case_report as c
-    where c.received_date is not null and c.case_id in (select case_id from analysis_exposure)
+    semi join universe using (case_id)
+    where c.received_date is not null
 ),
 quarters as (select distinct quarter from case_quarter),
-exposure as (
-    select x.case_id, x.drug, q.quarter from analysis_exposure as x inner join case_quarter as q using (case_id)
+drug_case as (
+    select x.case_id, x.drug, q.quarter
+    from analysis_exposure as x inner join case_quarter as q using (case_id)
+    where list_contains($drugs, x.drug)
 ),
-event as (
-    select e.case_id, e.level, e.event, q.quarter from analysis_event as e inner join case_quarter as q using (case_id)
+drug_event as (
+    select ev.level, dc.drug, ev.event, dc.quarter
+    from drug_case as dc inner join analysis_event as ev using (case_id)
 ),
-pairs as (
-    select distinct ev.level, ex.drug, ev.event
-    from exposure as ex inner join event as ev using (case_id)
-    where list_contains($drugs, ex.drug)
-),
+pairs as (select distinct level, drug, event from drug_event),
 inc_total as (select quarter, count(*) as n from case_quarter group by quarter),
-inc_drug as (select drug, quarter, count(*) as n from exposure where list_contains($drugs, drug) group by all),
+inc_drug as (select drug, quarter, count(*) as n from drug_case group by all),
+inc_pair as (select level, drug, event, quarter, count(*) as n from drug_event group by all),
 inc_event as (
-    select ev.level, ev.event, ev.quarter, count(*) as n
-    from event as ev semi join (select distinct level, event from pairs) as p using (level, event)
-    group by all
-),
-inc_pair as (
-    select ev.level, ex.drug, ev.event, ev.quarter, count(*) as n
-    from exposure as ex inner join event as ev using (case_id)
-    where list_contains($drugs, ex.drug)
+    select ev.level, ev.event, q.quarter, count(*) as n
+    from analysis_event as ev
+    semi join (select distinct level, event from pairs) as p using (level, event)
+    inner join case_quarter as q using (case_id)
     group by all
 ),
 grid as (

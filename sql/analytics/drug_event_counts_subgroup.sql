@@ -4,31 +4,38 @@
 -- event) with a >= 1. Inputs: analysis_exposure, analysis_event, case_report.
 -- params: drugs
 create or replace table drug_event_counts_subgroup as
-with member as (
-    select case_id, 'sex' as subgroup_kind, coalesce(sex, 'unknown') as subgroup
-    from case_report where case_id in (select case_id from analysis_exposure)
-    union all
-    select case_id, 'age_band' as subgroup_kind,
-        case when age_years is null then 'unknown' when age_years < 18 then '0-17' when age_years < 45 then '18-44'
-             when age_years < 65 then '45-64' when age_years < 75 then '65-74' else '75+' end as subgroup
-    from case_report where case_id in (select case_id from analysis_exposure)
+-- Only the drugs of interest's cases are joined to their events; the event margins are counted over the events
+-- they were reported with: the cost follows those drugs, not the whole analysis universe.
+with universe as (
+    select distinct case_id from analysis_exposure
 ),
-exposure as (select x.*, m.subgroup_kind, m.subgroup from analysis_exposure as x inner join member as m using (case_id)),
-event as (select e.*, m.subgroup_kind, m.subgroup from analysis_event as e inner join member as m using (case_id)),
-pair as (
-    select ex.subgroup_kind, ex.subgroup, ev.level, ex.drug, ev.event, count(*) as a
-    from exposure as ex
-    inner join event as ev on ev.case_id = ex.case_id and ev.subgroup_kind = ex.subgroup_kind
-    where list_contains($drugs, ex.drug)
-    group by all
+member as (
+    select c.case_id, 'sex' as subgroup_kind, coalesce(c.sex, 'unknown') as subgroup
+    from case_report as c semi join universe using (case_id)
+    union all
+    select c.case_id, 'age_band' as subgroup_kind,
+        case when c.age_years is null then 'unknown' when c.age_years < 18 then '0-17'
+             when c.age_years < 45 then '18-44' when c.age_years < 65 then '45-64' when c.age_years < 75 then '65-74'
+             else '75+' end as subgroup
+    from case_report as c semi join universe using (case_id)
 ),
 n_total as (select subgroup_kind, subgroup, count(*) as n_total from member group by all),
-drug_margin as (
-    select subgroup_kind, subgroup, drug, count(*) as n_drug from exposure where list_contains($drugs, drug) group by all
+drug_case as (
+    select x.case_id, x.drug, m.subgroup_kind, m.subgroup
+    from analysis_exposure as x inner join member as m using (case_id)
+    where list_contains($drugs, x.drug)
+),
+drug_margin as (select subgroup_kind, subgroup, drug, count(*) as n_drug from drug_case group by all),
+pair as (
+    select dc.subgroup_kind, dc.subgroup, ev.level, dc.drug, ev.event, count(*) as a
+    from drug_case as dc inner join analysis_event as ev using (case_id)
+    group by all
 ),
 event_margin as (
-    select ev.subgroup_kind, ev.subgroup, ev.level, ev.event, count(*) as n_event
-    from event as ev semi join (select distinct level, event from pair) as p using (level, event)
+    select m.subgroup_kind, m.subgroup, ev.level, ev.event, count(*) as n_event
+    from analysis_event as ev
+    semi join (select distinct level, event from pair) as p using (level, event)
+    inner join member as m using (case_id)
     group by all
 )
 select

@@ -3,8 +3,7 @@
 -- name in parentheses, looked up or as it stands (AERS's 'METALYSE (TENECTEPLASE)' convention); else the
 -- cleaned name itself (ingredient_source = 'unmapped').
 -- Report-CSV drugs are already coded: used as given (trimmed, upper-cased) unless loaded with --map-drugs.
--- Inputs: case_report, raw_drug, raw_report_csv, drug_synonym, quarantined_row.
-create or replace table case_drug as
+-- Inputs: {{ case_report }} (the cases to build), raw_drug, {{ raw_report_csv }}, drug_synonym, quarantined_row.
 with faers_rows as (
     select
         c.case_id,
@@ -16,7 +15,7 @@ with faers_rows as (
         upper(trim(d.dechal)) as dechal,
         upper(trim(d.rechal)) as rechal,
         true as map_drugs
-    from case_report as c
+    from {{ case_report }} as c
     inner join raw_drug as d on d.quarter = c.quarter and try_cast(d.primaryid as bigint) = c.primary_id
     anti join quarantined_row as q on q.table_name = 'raw_drug' and q.load_id = d.load_id and q.line_no = d.line_no
     -- a drug_seq delivered twice for one report: keep the first line
@@ -28,7 +27,7 @@ csv_distinct as (
         coalesce(upper(trim(r.role)), 'PS') as role,
         trim(r.drug) as drug_name_reported,
         r.map_drugs
-    from raw_report_csv as r
+    from {{ raw_report_csv }} as r
     -- one row per report and drug: the strongest role wins (PS > SS > C > I)
     qualify row_number() over (
         partition by r.source_name, trim(r.report_id), upper(trim(r.drug))

@@ -4,29 +4,11 @@
 -- joins a group whose cases agree on the other three), as published FAERS de-duplication methods allow.
 -- One case per group is retained (latest FDA receipt, then highest case_id); the others are counted once with
 -- it in the statistics unless the user turns that off. Report-CSV cases are taken as de-duplicated already.
--- Key: case_id. Inputs: case_report, case_drug, case_event.
-create or replace table case_duplicate as
-with drug_sets as (
-    -- an order-free fingerprint of the set (two independent 64-bit hashes of the distinct elements): no sorting
-    -- or string building over tens of millions of rows; a false match needs both hashes to collide
-    select case_id, {'x': bit_xor(hash(ingredient)), 's': sum(hash(ingredient || '#')::hugeint)} as drug_set
-    from (select distinct case_id, ingredient from case_drug)
-    group by case_id
-),
-pt_sets as (
-    select case_id, {'x': bit_xor(hash(pt)), 's': sum(hash(pt || '#')::hugeint)} as pt_set
-    from case_event group by case_id
-),
-signature as (
-    select
-        c.case_id, c.fda_date, d.drug_set, e.pt_set,
-        c.event_dt_raw as f_event, c.age_years as f_age, c.sex as f_sex, c.country as f_country,
-        (c.event_dt_raw is null)::int + (c.age_years is null)::int + (c.sex is null)::int
-            + (c.country is null)::int as n_missing
-    from case_report as c
-    inner join drug_sets as d on d.case_id = c.case_id
-    inner join pt_sets as e on e.case_id = c.case_id
-    where c.source in ('faers', 'aers')
+-- Groups never cross a (drug set, PT set) fingerprint, so an incremental build regroups only the fingerprints a
+-- new load touched, with every case that has them.
+-- Key: case_id. Inputs: {{ case_signature }} (all cases, or every case of the touched fingerprints).
+with signature as (
+    select * from {{ case_signature }}
 ),
 complete as (
     select

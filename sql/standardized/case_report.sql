@@ -3,15 +3,15 @@
 -- then highest primaryid), cases on FDA's deleted lists removed. Report CSVs: one row per report_id of each
 -- source, case_id = '<source>:<report_id>' (taken as already de-duplicated by their source).
 -- Rows held in quarantine (view quarantined_row) are left out.
--- Key: case_id. Inputs: raw_demo, raw_outc, raw_deleted_case, raw_report_csv, quarantined_row.
-create or replace table case_report as
+-- Key: case_id. Inputs: {{ raw_demo }}, {{ raw_outc }}, {{ raw_deleted_case }}, {{ raw_report_csv }} (the raw
+-- tables, or on an incremental build their rows for the cases a new load touched), quarantined_row.
 with demo_admitted as (
     select d.load_id, d.line_no, d.quarter, d.primaryid, d.caseid, d.caseversion, d.fda_dt
-    from raw_demo as d
+    from {{ raw_demo }} as d
     anti join quarantined_row as q on q.table_name = 'raw_demo' and q.load_id = d.load_id and q.line_no = d.line_no
 ),
 deleted as (
-    select distinct trim(caseid) as caseid from raw_deleted_case
+    select distinct trim(caseid) as caseid from {{ raw_deleted_case }}
 ),
 latest_version as (
     -- one aggregate pass instead of a window over every column: the winning row's (load_id, line_no)
@@ -29,12 +29,12 @@ latest_version as (
 latest as (
     select d.*, try_cast(trim(d.caseversion) as integer) as case_version, v.n_versions
     from latest_version as v
-    inner join raw_demo as d on d.load_id = v.winner.load_id and d.line_no = v.winner.line_no
+    inner join {{ raw_demo }} as d on d.load_id = v.winner.load_id and d.line_no = v.winner.line_no
     where v.caseid not in (select caseid from deleted)
 ),
 outcomes as (
     select o.quarter, o.primaryid, list(distinct upper(trim(o.outc_cod)) order by upper(trim(o.outc_cod))) as outcomes
-    from raw_outc as o
+    from {{ raw_outc }} as o
     anti join quarantined_row as q on q.table_name = 'raw_outc' and q.load_id = o.load_id and q.line_no = o.line_no
     where o.outc_cod is not null
     group by o.quarter, o.primaryid
@@ -85,7 +85,7 @@ csv_cases as (
         null::varchar as reporter_occupation,
         null::double as weight_kg,
         []::varchar[] as outcomes
-    from raw_report_csv
+    from {{ raw_report_csv }}
     group by source_name, trim(report_id)
 )
 select
