@@ -160,6 +160,9 @@ def _print_summary(s: dict) -> None:
         )
         for name, n in s.get("top_unmapped", []):
             console.print(f"  {n:>8,}  {name}")
+        if s.get("standardize_pending"):
+            console.print(f"[yellow]The standardized layer is behind the raw layer ({s['standardize_pending']}): "
+                          "run `pv standardize`.[/yellow]")
     else:
         console.print("[yellow]The standardized layer is not built: run `pv standardize`.[/yellow]")
     last = s.get("last_run")

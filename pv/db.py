@@ -126,14 +126,19 @@ def query(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None,
     return rel.to_arrow_table()
 
 
-def render(name: str, identifiers: dict) -> str:
-    """The one parameter-free statement of ``sql/<name>.sql`` (a model's ``select``, as in dbt) with its
-    ``{{ slot }}`` table names filled, for a caller that materializes it (pv.standardize)."""
+def materialize(con: duckdb.DuckDBPyConnection, name: str, table: str, identifiers: dict, *,
+                temporary: bool = False) -> None:
+    """Store the result of the model ``sql/<name>.sql`` (one parameter-free ``select``, as in dbt) as ``table``,
+    its ``{{ slot }}`` input tables filled from ``identifiers``. Table names are checked plain identifiers and the
+    query comes from the file: no value is ever pasted into the text."""
     _, declared = _load(name)
     if declared:
-        raise PvError(f"sql/{name}.sql takes params {sorted(declared)}; run it with execute().")
+        raise PvError(f"sql/{name}.sql takes params {sorted(declared)}; a model takes none.")
+    if not _IDENT_RE.match(table):
+        raise PvError(f"{table!r} is not a plain table name.")
     (stmt,) = _render_identifiers(name, statements(name), identifiers)
-    return stmt
+    kind = "temp table" if temporary else "table"
+    con.execute(f"create or replace {kind} {table} as\n{stmt}").fetchall()  # noqa: S608 (checked names, SQL from file)
 
 
 def one(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None):

@@ -30,6 +30,10 @@ def summary(con: duckdb.DuckDBPyConnection, top_unmapped: int = 0) -> dict:
     if not db.table_exists(con, "case_duplicate"):
         return s
     s["standardized"] = True
+    from pv import standardize
+
+    pending = standardize.plan(con)
+    s["standardize_pending"] = None if pending.mode == "current" else pending.reason
     (s["cases"], s["duplicate_cases"], s["deleted_cases"], s["drugs"], s["events"],
      s["unmapped_rows"], s["unmapped_names"]) = db.one(con, """
         select

@@ -66,6 +66,11 @@ def _img(fig, alt: str) -> str:
     return f'<img alt="{_attr(alt)}" src="data:image/png;base64,{data}">'
 
 
+def _short(text: str, n: int) -> str:
+    """A label cut to ``n`` characters, the cut shown by an ellipsis (the tables give the full name)."""
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _attr(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -85,7 +90,7 @@ def forest_plot(rows: pd.DataFrame, title: str) -> str:
     ax.axvline(1, color="#b00020", linewidth=0.8, linestyle="--")
     ax.set_xscale("log")
     ax.set_yticks(list(y))
-    ax.set_yticklabels([str(e)[:48] for e in rows["event"]])
+    ax.set_yticklabels([_short(str(e), 48) for e in rows["event"]])
     ax.set_xlabel("Reporting odds ratio (95 % CI, log scale); dashed line: no disproportion")
     ax.set_title(title, fontsize=9)
     ax.grid(axis="x", which="both", linewidth=0.3, alpha=0.5)
@@ -120,13 +125,15 @@ def trend_plots(trend: pd.DataFrame, drug: str, per_figure: int = 6) -> list[str
         n_rows = math.ceil(len(chunk) / 3)
         fig, axes = plt.subplots(n_rows, 3, figsize=(10.5, 2.35 * n_rows), squeeze=False)
         for ax, ((level, event), rows) in zip(axes.flat, chunk, strict=False):
-            trend_panel(ax, rows.reset_index(drop=True), f"{str(event)[:42]} ({level})")
+            trend_panel(ax, rows.reset_index(drop=True), f"{_short(str(event), 38)} ({level})")
         for ax in list(axes.flat)[len(chunk):]:
             ax.axis("off")
         handles, labels = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=7, frameon=False, bbox_to_anchor=(0.5, -0.02))
-        fig.suptitle(f"{drug}: cumulative IC by quarter (cases first received up to each quarter's end)", fontsize=8.5)
-        fig.subplots_adjust(left=0.06, right=0.99, top=1 - 0.45 / (2.35 * n_rows), bottom=0.75 / (2.35 * n_rows),
+        fig.suptitle(f"{drug}: cumulative IC by quarter (cases first received up to each quarter's end)", fontsize=8.5,
+                     y=1 - 0.06 / (2.35 * n_rows), va="top")
+        # room at the top for the figure title above the panels' two-line titles
+        fig.subplots_adjust(left=0.06, right=0.99, top=1 - 0.85 / (2.35 * n_rows), bottom=0.75 / (2.35 * n_rows),
                             hspace=0.95, wspace=0.25)
         figures.append(_img(fig, f"Time trends for {drug}: " + "; ".join(str(e) for (_, e), _ in chunk)))
     return figures

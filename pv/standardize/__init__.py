@@ -38,9 +38,6 @@ INPUTS = {
     "case_duplicate": ("case_signature",),
 }
 _SQL_FILES = ("macros", "drug_synonym", *MODELS)
-_TEMP_TABLES = ("scope_case", "scope_raw_demo", "scope_raw_outc", "scope_raw_deleted_case", "scope_raw_report_csv",
-                "new_case_report", "new_case_drug", "new_case_event", "new_case_signature", "touched_fingerprint",
-                "scope_signature", "scope_duplicate_case", "new_case_duplicate")
 
 
 def seed_path() -> str:
@@ -75,15 +72,17 @@ def _fingerprint(con: duckdb.DuckDBPyConnection, load_ids: list[int]) -> str:
 
 
 def plan(con: duckdb.DuckDBPyConnection, full: bool = False) -> Plan:
-    """How the next build must run, and why."""
-    ensure_schema(con)
-    db.execute(con, "standardized/build_log_schema")
+    """How the next build must run, and why (reads only: `pv status` asks it on a read-only connection)."""
+    if not db.table_exists(con, "ingest_log"):
+        return Plan("full", "first build", [], [])
     loads = [r[0] for r in con.execute(
         "select load_id from ingest_log where status = 'loaded' order by load_id").fetchall()]
     if full:
         return Plan("full", "asked for (--full)", loads, [])
-    last = db.one(con, "select load_ids, quarantine_fingerprint, seed_sha256, models_sha256 from standardize_build "
-                       "order by build_id desc limit 1")
+    last = None
+    if db.table_exists(con, "standardize_build"):
+        last = db.one(con, "select load_ids, quarantine_fingerprint, seed_sha256, models_sha256 "
+                           "from standardize_build order by build_id desc limit 1")
     if last is None or not all(db.table_exists(con, t) for t in TABLES):
         return Plan("full", "first build", loads, [])
     built_loads, fingerprint, seed_sha, models_sha = last
@@ -102,8 +101,10 @@ def plan(con: duckdb.DuckDBPyConnection, full: bool = False) -> Plan:
     return Plan("incremental", f"{len(new)} new load(s)", loads, new)
 
 
-def _model(name: str, inputs: dict[str, str]) -> str:
-    return db.render(f"standardized/{name}", {slot: inputs[slot] for slot in INPUTS[name]})
+def _materialize(con: duckdb.DuckDBPyConnection, model: str, table: str, inputs: dict[str, str],
+                 temporary: bool = False) -> None:
+    db.materialize(con, f"standardized/{model}", table, {slot: inputs[slot] for slot in INPUTS[model]},
+                   temporary=temporary)
 
 
 def _build_full(con: duckdb.DuckDBPyConnection, say: Callable[[str], None]) -> int:
@@ -111,8 +112,7 @@ def _build_full(con: duckdb.DuckDBPyConnection, say: Callable[[str], None]) -> i
     inputs = {slot: slot for slots in INPUTS.values() for slot in slots}
     for model in MODELS:
         say(f"building {model}")
-        # model is one of MODELS and its SQL comes from sql/standardized/: no value is pasted into the text
-        con.execute(f"create or replace table {model} as {_model(model, inputs)}").fetchall()
+        _materialize(con, model, model, inputs)
     return db.one(con, "select count(*) from case_report")[0]
 
 
@@ -123,7 +123,7 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, new_load_ids: list[int], 
               "raw_report_csv": "scope_raw_report_csv"}
     for model in ("case_report", "case_drug", "case_event", "case_signature"):
         say(f"building {model} for those cases")
-        con.execute(f"create or replace temp table new_{model} as {_model(model, inputs)}").fetchall()
+        _materialize(con, model, f"new_{model}", inputs, temporary=True)
         inputs[model] = f"new_{model}"
     db.execute(con, "standardized/touched_fingerprints")       # before case_signature changes
     for model in ("case_report", "case_drug", "case_event", "case_signature"):
@@ -132,13 +132,11 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, new_load_ids: list[int], 
             "target": model, "rebuilt": f"new_{model}", "scope": "scope_case"})
     say("regrouping probable duplicates of the touched fingerprints")
     db.execute(con, "standardized/scope_duplicates")
-    con.execute("create or replace temp table new_case_duplicate as "
-                f"{_model('case_duplicate', {'case_signature': 'scope_signature'})}").fetchall()
+    _materialize(con, "case_duplicate", "new_case_duplicate", {"case_signature": "scope_signature"}, temporary=True)
     db.execute(con, "standardized/replace_cases", identifiers={
         "target": "case_duplicate", "rebuilt": "new_case_duplicate", "scope": "scope_duplicate_case"})
     n = db.one(con, "select count(*) from scope_case")[0]
-    for table in _TEMP_TABLES:
-        con.execute(f"drop table if exists temp.{table}").fetchall()   # fixed names
+    db.execute(con, "standardized/drop_scope")
     return n
 
 
@@ -149,6 +147,8 @@ def build(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None
     its ``reason``, ``cases_rebuilt`` and ``seconds``."""
     say = progress or (lambda _m: None)
     t0 = time.perf_counter()
+    ensure_schema(con)
+    db.execute(con, "standardized/build_log_schema")
     how = plan(con, full)
     say(f"{how.mode} build: {how.reason}")
     con.begin()
