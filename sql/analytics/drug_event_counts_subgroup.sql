@@ -4,43 +4,62 @@
 -- event) with a >= 1. Inputs: analysis_exposure, analysis_event, case_report.
 -- params: drugs
 create or replace table drug_event_counts_subgroup as
--- Only the drugs of interest's cases are joined to their events; the event margins are counted over the events
--- they were reported with: the cost follows those drugs, not the whole analysis universe.
+-- Every count is taken once, cross-classified by (sex, age band), and each kind of subgroup sums it over the
+-- other kind; only the drugs of interest's cases are joined to their events, and the event margins are counted
+-- over the events those drugs were reported with: the cost follows those drugs, not the analysis universe.
 with universe as (
     select distinct case_id from analysis_exposure
 ),
-member as (
-    select c.case_id, 'sex' as subgroup_kind, coalesce(c.sex, 'unknown') as subgroup
-    from case_report as c semi join universe using (case_id)
-    union all
-    select c.case_id, 'age_band' as subgroup_kind,
+case_group as (
+    select c.case_id, coalesce(c.sex, 'unknown') as sex_group,
         case when c.age_years is null then 'unknown' when c.age_years < 18 then '0-17'
              when c.age_years < 45 then '18-44' when c.age_years < 65 then '45-64' when c.age_years < 75 then '65-74'
-             else '75+' end as subgroup
+             else '75+' end as age_group
     from case_report as c semi join universe using (case_id)
 ),
-n_total as (select subgroup_kind, subgroup, count(*) as n_total from member group by all),
 drug_case as (
-    select x.case_id, x.drug, m.subgroup_kind, m.subgroup
-    from analysis_exposure as x inner join member as m using (case_id)
+    select x.case_id, x.drug, g.sex_group, g.age_group
+    from analysis_exposure as x inner join case_group as g using (case_id)
     where list_contains($drugs, x.drug)
 ),
-drug_margin as (select subgroup_kind, subgroup, drug, count(*) as n_drug from drug_case group by all),
-pair as (
-    select dc.subgroup_kind, dc.subgroup, ev.level, dc.drug, ev.event, count(*) as a
+pair_cross as (
+    select ev.level, dc.drug, ev.event, dc.sex_group, dc.age_group, count(*) as n
     from drug_case as dc inner join analysis_event as ev using (case_id)
     group by all
 ),
-event_margin as (
-    select m.subgroup_kind, m.subgroup, ev.level, ev.event, count(*) as n_event
+total_cross as (select sex_group, age_group, count(*) as n from case_group group by all),
+drug_cross as (select drug, sex_group, age_group, count(*) as n from drug_case group by all),
+event_cross as (
+    select ev.level, ev.event, g.sex_group, g.age_group, count(*) as n
     from analysis_event as ev
-    semi join (select distinct level, event from pair) as p using (level, event)
-    inner join member as m using (case_id)
+    semi join (select distinct level, event from pair_cross) as p using (level, event)
+    inner join case_group as g using (case_id)
     group by all
+),
+pair as (
+    select 'sex' as subgroup_kind, sex_group as subgroup, level, drug, event, sum(n) as a from pair_cross group by all
+    union all
+    select 'age_band', age_group, level, drug, event, sum(n) from pair_cross group by all
+),
+n_total as (
+    select 'sex' as subgroup_kind, sex_group as subgroup, sum(n) as n_total from total_cross group by all
+    union all
+    select 'age_band', age_group, sum(n) from total_cross group by all
+),
+drug_margin as (
+    select 'sex' as subgroup_kind, sex_group as subgroup, drug, sum(n) as n_drug from drug_cross group by all
+    union all
+    select 'age_band', age_group, drug, sum(n) from drug_cross group by all
+),
+event_margin as (
+    select 'sex' as subgroup_kind, sex_group as subgroup, level, event, sum(n) as n_event from event_cross group by all
+    union all
+    select 'age_band', age_group, level, event, sum(n) from event_cross group by all
 )
 select
-    p.subgroup_kind, p.subgroup, p.level, p.drug, p.event, p.a,
-    dm.n_drug - p.a as b, em.n_event - p.a as c, nt.n_total - dm.n_drug - em.n_event + p.a as d
+    p.subgroup_kind, p.subgroup, p.level, p.drug, p.event, p.a::bigint as a,
+    (dm.n_drug - p.a)::bigint as b, (em.n_event - p.a)::bigint as c,
+    (nt.n_total - dm.n_drug - em.n_event + p.a)::bigint as d
 from pair as p
 inner join n_total as nt using (subgroup_kind, subgroup)
 inner join drug_margin as dm using (subgroup_kind, subgroup, drug)
