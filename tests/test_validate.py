@@ -157,3 +157,23 @@ def test_commands_that_do_not_validate_do_not_import_great_expectations(tmp_path
             "print('great_expectations' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_validation_does_not_keep_the_batch_alive(con):
+    """GX caches every batch's DataFrame in its execution engine; pv must let it go after each validation, or
+    memory grows with every quarter a process loads (a 50-quarter load was killed for lack of memory)."""
+    import gc
+    import weakref
+
+    from pv import db
+
+    ingest_path(con, FAERS_2017Q2)
+    load_id = con.execute("select max(load_id) from ingest_log").fetchall()[0][0]
+    refs = []
+    for _ in range(2):
+        frame = db.query(con, "validate/batch_raw_demo", {"load_id": load_id}).to_pandas()
+        assert all(o.success for o in pv_validate.run_suite("raw_demo", frame) if o.severity == "critical")
+        refs.append(weakref.ref(frame))
+        del frame
+    gc.collect()
+    assert [r() is None for r in refs] == [True, True]
