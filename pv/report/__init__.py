@@ -94,10 +94,12 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, run: st
     trend = _frame(con, "report/trend", params)
     inputs = _frame(con, "report/inputs")
     files: list[Path] = []
+    documents = "html" in formats or "pdf" in formats
+    if documents:   # matplotlib and jinja only when a document is asked for
+        from pv.report.render import appendix_chunks, render_html, report_context
     appendix: list = []
     if "pdf" in formats:
-        from pv.report.pdf import BackgroundPdf, parallel_parts
-        from pv.report.render import appendix_chunks, render_html, report_context
+        from pv.report.pdf import BackgroundPdf, html_to_pdf, join_pdfs, parallel_parts
 
         # The line listings need no plots: their PDF parts start rendering in other processes now, while this one
         # writes the tables, draws the plots and lays out the body (see pv.report.pdf).
@@ -115,17 +117,13 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, run: st
             path = out / "signal_report.xlsx"
             _write_xlsx(path, tables)
             files.append(path)
-        if "html" in formats or "pdf" in formats:
-            from pv.report.render import render_html, report_context
-
+        if documents:
             context = report_context(info, drugs, tables, trend, inputs, MAX_CASES)
             if "html" in formats:
                 path = out / "signal_report.html"
                 path.write_text(render_html(context, "all"), encoding="utf-8")
                 files.append(path)
-            if appendix:
-                from pv.report.pdf import html_to_pdf, join_pdfs
-
+            if "pdf" in formats:
                 body = html_to_pdf(render_html(context, "main"), base_url=str(out))
                 path = out / "signal_report.pdf"
                 join_pdfs([body, *(part.result() for part in appendix)], path,
