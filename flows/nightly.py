@@ -141,7 +141,9 @@ def nightly_signal_run(inbox: str | None = None, database: str | None = None, co
                           for r in ingest_source(db_path, source, cfg.max_bad_rate)]
             log.info("loaded %d new quarter(s)", len(loaded))
             with clock("standardize"):
-                standardize_layer(db_path)
+                built = standardize_layer(db_path)
+            log.info("standardized layer: %s build (%s), %d case(s) rebuilt", built["mode"], built["reason"],
+                     built["cases_rebuilt"])
             new_quarters = sorted({r["quarter"] for r in loaded if r["quarter"] and r["status"] != "skipped"})
             if new_quarters:
                 with clock("validate standardized"):

@@ -112,18 +112,22 @@ def test_html_and_pdf_carry_the_same_numbers(sample_db, report):
     assert "Page 1 of" in pdf
 
 
-def test_pdf_pages_numbered_through_and_every_listed_case_in_it(report, monkeypatch, tmp_path):
-    """The PDF is rendered in parts side by side and joined: the numbering must run through the whole file, the
-    bookmarks must cover body and appendix, every case of the listing must be in it, and rendering it all in one
-    process must give the same text."""
+def _pdf_pages(path) -> list[str]:
     from pypdf import PdfReader
 
-    reader = PdfReader(report.out_dir / "signal_report.pdf")
-    pages = [" ".join(p.extract_text().split()) for p in reader.pages]
+    return [" ".join(p.extract_text().split()) for p in PdfReader(path).pages]
+
+
+def test_pdf_pages_numbered_through_and_every_listed_case_in_it(report):
+    """The PDF is rendered in parts side by side and joined: the numbering must run through the whole file, the
+    bookmarks must cover body and appendix, and every case of the listing must be in it."""
+    from pypdf import PdfReader
+
+    pages = _pdf_pages(report.out_dir / "signal_report.pdf")
     n = len(pages)
     for i, text in enumerate(pages, start=1):
         assert text.endswith(f"Page {i} of {n}"), (i, text[-60:])
-    titles = [o.title for o in reader.outline if not isinstance(o, list)]
+    titles = [o.title for o in PdfReader(report.out_dir / "signal_report.pdf").outline if not isinstance(o, list)]
     assert titles[0] == "Signal detection report" and titles[-1].startswith("Appendix A: case line listing")
     listing = pd.read_csv(report.out_dir / "line_listing.csv", dtype=str)
     appendix = " ".join(pages[next(i for i, t in enumerate(pages) if t.startswith("Appendix A")):])
@@ -132,9 +136,8 @@ def test_pdf_pages_numbered_through_and_every_listed_case_in_it(report, monkeypa
 
 
 def _pdf_parts(path):
-    from pypdf import PdfReader
-
-    pages = [" ".join(p.extract_text().split()) for p in PdfReader(path).pages]
+    """The body's page texts (without page numbers) and the appendix's (case id, version) sequence."""
+    pages = _pdf_pages(path)
     start = next(i for i, t in enumerate(pages) if t.startswith("Appendix A"))
     body = [re.sub(r"Page \d+ of \d+$", "", t) for t in pages[:start]]
     cases = re.findall(r"(?:^| )(\S+) \((\d+|–)\) ", " ".join(pages[start:]))
