@@ -42,7 +42,7 @@ def main() -> None:
 
     tmp = tempfile.mkdtemp(prefix="pv-bench-")
     db_path = args.db or Path(tmp) / "bench.duckdb"
-    con = db.connect(db_path)
+    con = db.connect(db_path, create=True)
     t0 = time.perf_counter()
     rows = 0
     for zip_path in sorted(data.glob("*.zip")):

@@ -54,7 +54,7 @@ def main() -> None:
     from pv import db as pv_db
     from pv import standardize
 
-    with pv_db.connect(db) as con:
+    with pv_db.connect(db, create=True) as con:
         if standardize.plan(con).mode != "current":
             t = time.perf_counter()
             standardize.build(con, full=True)

@@ -31,7 +31,7 @@ def main() -> None:
     args = ap.parse_args()
 
     if args.db and args.db.exists():
-        con = db.connect(args.db)
+        con = db.connect(args.db, create=True)
     else:
         data = ROOT / "bench_data" / f"{args.reports}x{args.quarters}-v{args.extra_drugs}-{args.extra_pts}"
         if not (data.exists() and len(list(data.glob("*.zip"))) == args.quarters):
@@ -39,7 +39,7 @@ def main() -> None:
             synth.write_quarters(data, args.reports, args.quarters, start="2016Q1", extra_drugs=args.extra_drugs,
                                  extra_pts=args.extra_pts, progress=lambda m: print("  synth:", m, flush=True))
             print(f"generated in {time.perf_counter() - t:.1f} s")
-        con = db.connect(args.db or Path(tempfile.mkdtemp(prefix="pv-bench-")) / "score.duckdb")
+        con = db.connect(args.db or Path(tempfile.mkdtemp(prefix="pv-bench-")) / "score.duckdb", create=True)
         t = time.perf_counter()
         ingest_path(con, data)
         standardize.build(con)

@@ -22,7 +22,7 @@ def main() -> None:
     data = ROOT / "bench_data" / "400000x1"
     if not data.exists():
         synth.write_quarters(data, 400_000, 1, start="2013Q1")
-    con = db.connect(Path(tempfile.mkdtemp(prefix="pv-bench-")) / "v.duckdb")
+    con = db.connect(Path(tempfile.mkdtemp(prefix="pv-bench-")) / "v.duckdb", create=True)
     t = time.perf_counter()
     (result,) = ingest_path(con, data, validate=False)
     print(f"ingest without validation: {time.perf_counter() - t:.1f} s ({sum(result.rows.values()):,} rows)")

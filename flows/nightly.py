@@ -1,6 +1,9 @@
 """The nightly signal run: new quarters in, signals out, compared with the previous run.
 
-Each task calls one pv function and opens its own connection; only I/O (reading the inbox files) is retried.
+Each task calls one pv function and opens its own connection; only I/O (reading the inbox files) is retried. A
+task that finds the database held by a reader (an analyst's `pv query` or `pv shell`) waits for it, retrying
+with backoff up to ``busy_timeout`` seconds (pv.toml), so a reader never breaks a run; analysts who read during
+runs should use the published copy. A run is complete only when its report is in place.
 Run once with ``pv run`` (or ``python flows/nightly.py``); on a schedule with ``pv serve`` or the deployment in
 ``prefect.yaml``.
 """
@@ -8,8 +11,8 @@ Run once with ``pv run`` (or ``python flows/nightly.py``); on a schedule with ``
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
-from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -21,6 +24,17 @@ from pv.config import PvConfig, load_config
 from pv.ingest.faers import ingest_path
 from pv.signals import ScoreSettings
 from pv.signals import score as pv_score
+
+# Listeners told when a step starts and ends (the command line shows them): (step, seconds or None at the start).
+STEP_LISTENERS: list[Callable[[str, float | None], None]] = []
+BUSY_TIMEOUT = {"seconds": 600.0}   # set from the configuration at the start of each run
+
+
+def _connect(db_path: str):
+    """A writing connection that waits (with backoff) while a reader holds the file."""
+    log = get_run_logger()
+    return db.connect(db_path, create=True, busy_timeout=BUSY_TIMEOUT["seconds"],
+                      on_wait=lambda msg: log.warning("waiting: %s", msg))
 
 
 def _retry_on_io_error(task, task_run, state) -> bool:
@@ -36,13 +50,13 @@ def _retry_on_io_error(task, task_run, state) -> bool:
 
 @task(name="find new files")
 def find_new_sources(db_path: str, inbox: str) -> list[str]:
-    with db.connect(db_path) as con:
+    with _connect(db_path) as con:
         return runs.new_inbox_sources(con, inbox)
 
 
 @task(name="ingest", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io_error)
 def ingest_source(db_path: str, source: str, max_bad_rate: float) -> list[dict]:
-    with db.connect(db_path) as con:
+    with _connect(db_path) as con:
         results = ingest_path(con, source, max_bad_rate=max_bad_rate)
     return [{"quarter": r.quarter, "status": r.status, "rows": sum(r.rows.values()), "quarantined": r.n_quarantined}
             for r in results]
@@ -50,13 +64,13 @@ def ingest_source(db_path: str, source: str, max_bad_rate: float) -> list[dict]:
 
 @task(name="standardize")
 def standardize_layer(db_path: str) -> dict:
-    with db.connect(db_path) as con:
+    with _connect(db_path) as con:
         return pv_standardize.build(con)
 
 
 @task(name="validate standardized layer")
 def validate_standardized_layer(db_path: str, run_id: int, quarters: list[str]) -> int:
-    with db.connect(db_path) as con:
+    with _connect(db_path) as con:
         outcomes = pv_validate.validate_standardized(con, quarters)
         pv_validate.record(con, run_id, None, None, outcomes)
     return sum(not o.success for o in outcomes)
@@ -67,39 +81,41 @@ def score_pairs(db_path: str, cfg: PvConfig) -> int:
     settings = ScoreSettings(roles=cfg.roles, collapse_duplicates=cfg.collapse_duplicates, stratified=cfg.stratified,
                              continuity_correction=cfg.continuity_correction, categories=cfg.categories,
                              criteria=cfg.all_criteria())
-    with db.connect(db_path) as con:
+    with _connect(db_path) as con:
         return pv_score(con, settings).run_id
 
 
 @task(name="detect signals")
 def detect_signals(db_path: str, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
-    with db.connect(db_path) as con:
+    with _connect(db_path) as con:
         return runs.record_signals(con, run_id, score_run_id, cfg)
 
 
 @task(name="time to signal")
 def time_to_signal(db_path: str, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
-    with db.connect(db_path) as con:
+    with _connect(db_path) as con:
         return runs.time_to_signal(con, run_id, score_run_id, cfg)
 
 
 @task(name="subgroups")
 def subgroup_scores(db_path: str, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
-    with db.connect(db_path) as con:
+    with _connect(db_path) as con:
         return runs.subgroups(con, run_id, score_run_id, cfg)
 
 
 @task(name="compare with the previous run")
-def compare_and_complete(db_path: str, run_id: int, score_run_id: int) -> runs.Comparison:
-    with db.connect(db_path) as con:
-        return runs.complete_run(con, run_id, score_run_id)
+def compare_with_previous(db_path: str, run_id: int, score_run_id: int) -> runs.Comparison:
+    with _connect(db_path) as con:
+        return runs.complete_run(con, run_id, score_run_id, report_pending=True)
 
 
 @task(name="write the run's report")
 def write_run_report(db_path: str, run_id: int, cfg: PvConfig) -> str:
-    out = Path(cfg.reports_dir) / str(run_id)
-    with db.connect(db_path) as con:
-        return str(runs.write_run_report(con, run_id, out, cfg))
+    out = runs.run_report_dir(cfg, db_path, run_id)
+    with _connect(db_path) as con:
+        written = str(runs.write_run_report(con, run_id, out, cfg))
+        runs.finish_run(con, run_id)
+    return written
 
 
 @task(name="publish a copy for analysts", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io_error)
@@ -116,10 +132,14 @@ class _Clock:
     @contextmanager
     def __call__(self, step: str):
         t0 = time.perf_counter()
+        for listener in STEP_LISTENERS:
+            listener(step, None)
         try:
             yield
         finally:
             self.seconds[step] = time.perf_counter() - t0
+            for listener in STEP_LISTENERS:
+                listener(step, self.seconds[step])
 
 
 @flow(name="nightly_signal_run", flow_run_name="pv-{inbox}")
@@ -131,8 +151,9 @@ def nightly_signal_run(inbox: str | None = None, database: str | None = None, co
     inbox = inbox or cfg.inbox
     db_path = cfg.db_path(database)
     log = get_run_logger()
+    BUSY_TIMEOUT["seconds"] = cfg.busy_timeout
     with runs.run_lock(db_path, wait=wait):
-        with db.connect(db_path) as con:
+        with _connect(db_path) as con:
             run_id = runs.start_run(con, cfg)
         clock = _Clock()
         try:
@@ -155,13 +176,13 @@ def nightly_signal_run(inbox: str | None = None, database: str | None = None, co
                 time_to_signal(db_path, run_id, score_run_id, cfg)
                 subgroup_scores(db_path, run_id, score_run_id, cfg)
             with clock("compare"):
-                comparison = compare_and_complete(db_path, run_id, score_run_id)
+                comparison = compare_with_previous(db_path, run_id, score_run_id)
             with clock("report"):
                 report = write_run_report(db_path, run_id, cfg)
-            with db.connect(db_path) as con:
+            with _connect(db_path) as con:
                 runs.record_step_times(con, run_id, clock.seconds)
         except BaseException as exc:
-            with db.connect(db_path) as con:
+            with _connect(db_path) as con:
                 runs.fail_run(con, run_id, exc)
             raise
         if cfg.published_copy:

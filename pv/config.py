@@ -23,38 +23,65 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pv.errors import PvError
 from pv.stats.criteria import CRITERIA
 
+FORMATS = ("html", "pdf", "xlsx", "csv")
 
-@dataclass
-class PvConfig:
+
+class CustomCriterion(BaseModel):
+    """``[criteria.NAME]``: every condition ``[column, operator, threshold]`` must hold."""
+
+    model_config = ConfigDict(extra="forbid")
+    conditions: list[tuple[str, Literal[">", ">=", "<", "<="], float | int]]
+
+
+class PvConfig(BaseModel):
+    """Every setting with its type and default. A value of the wrong type (a string where a list is expected, a
+    word where a number is) is refused with the setting's name, never coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, validate_default=True)
+
     inbox: str = "sample_data"
     database: str = "pv.duckdb"
-    drugs_of_interest: list[str] = field(default_factory=lambda: ["ALEMTUZUMAB"])
+    drugs_of_interest: list[str] = Field(default_factory=lambda: ["ALEMTUZUMAB"])
     categories: str | None = None
-    roles: str = "suspect"
+    roles: Literal["suspect", "all"] = "suspect"
     stratified: bool = False
     collapse_duplicates: bool = True
-    continuity_correction: float = 0.0
-    signal_criteria: list[str] = field(default_factory=lambda: ["eb05"])
-    criteria: dict = field(default_factory=dict)          # custom criteria: name -> {"conditions": [...]}
-    max_bad_rate: float = 0.05
-    report_formats: list[str] = field(default_factory=lambda: ["html", "pdf", "xlsx", "csv"])
+    continuity_correction: float = Field(0.0, ge=0.0)
+    signal_criteria: list[str] = Field(default_factory=lambda: ["eb05"])
+    criteria: dict[str, CustomCriterion] = Field(default_factory=dict)
+    max_bad_rate: float = Field(0.05, ge=0.0, le=1.0)
+    report_formats: list[Literal["html", "pdf", "xlsx", "csv"]] = Field(default_factory=lambda: list(FORMATS))
     reports_dir: str = "reports"
     published_copy: str | None = None                      # a read-only copy for analysts, refreshed each run
     schedule: str = "0 2 * * *"
+    busy_timeout: float = Field(600.0, ge=0.0)             # seconds a run's step waits for a reader to let go
     source: str = "defaults"
 
+    @field_validator("continuity_correction", "max_bad_rate", "busy_timeout", mode="before")
+    @classmethod
+    def _whole_numbers_are_numbers(cls, value):
+        # TOML's 0 and 1 are integers; a number is a number (but a bool or a string is not).
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("drugs_of_interest")
+    @classmethod
+    def _upper(cls, value: list[str]) -> list[str]:
+        return [d.strip().upper() for d in value if d.strip()]
+
     def all_criteria(self) -> dict:
-        custom = {name: [tuple(c) for c in spec.get("conditions", [])] for name, spec in self.criteria.items()}
+        custom = {name: [tuple(c) for c in spec.conditions] for name, spec in self.criteria.items()}
         return {**CRITERIA, **custom}
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return self.model_dump(mode="json")
 
     def db_path(self, override: str | None = None) -> str:
         return override or os.environ.get("PV_DB") or self.database
@@ -75,24 +102,40 @@ def load_config(path: str | Path | None = None) -> PvConfig:
         table = doc.get("tool", {}).get("pv") if candidate.name == "pyproject.toml" else doc
         if table is None:
             continue
-        return _from_table(table, str(candidate))
+        return from_table(table, str(candidate))
     return PvConfig()
 
 
-def _from_table(table: dict, source: str) -> PvConfig:
-    known = {f for f in PvConfig.__dataclass_fields__ if f != "source"}
-    unknown = sorted(set(table) - known)
+def from_table(table: dict, source: str) -> PvConfig:
+    """A configuration from a TOML table; every wrong setting is named in one sentence."""
+    known = sorted(f for f in PvConfig.model_fields if f != "source")
+    unknown = sorted(set(table) - set(known))
     if unknown:
-        raise PvError(f"{source}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}.")
-    cfg = PvConfig(**table, source=source)
-    cfg.drugs_of_interest = [d.strip().upper() for d in cfg.drugs_of_interest]
+        raise PvError(f"{source}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}.")
+    try:
+        cfg = PvConfig(**table, source=source)
+    except ValidationError as exc:
+        raise PvError(f"{source}: " + "; ".join(_explain(e) for e in exc.errors()) + ".") from None
     names = cfg.all_criteria()
     missing = [c for c in cfg.signal_criteria if c not in names]
     if missing:
         raise PvError(f"{source}: signal_criteria names {', '.join(missing)}, which is neither a preset "
                       f"({', '.join(CRITERIA)}) nor defined under [criteria.NAME].")
-    if cfg.roles not in {"suspect", "all"}:
-        raise PvError(f"{source}: roles must be 'suspect' or 'all', not {cfg.roles!r}.")
-    if not 0 <= cfg.max_bad_rate <= 1:
-        raise PvError(f"{source}: max_bad_rate must be between 0 and 1 (got {cfg.max_bad_rate}).")
     return cfg
+
+
+_EXAMPLES = {
+    "drugs_of_interest": 'drugs_of_interest = ["ALEMTUZUMAB"]', "signal_criteria": 'signal_criteria = ["eb05"]',
+    "report_formats": 'report_formats = ["html", "pdf"]',
+}
+
+
+def _explain(error: dict) -> str:
+    """One pydantic error as a sentence: the setting, what it must be, what it was, an example."""
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]).lstrip(".")
+    top = str(error["loc"][0]) if error["loc"] else ""
+    got = error.get("input")
+    shown = f"{got!r}" if not isinstance(got, dict) else "a table"
+    message = error["msg"][0].lower() + error["msg"][1:]
+    example = f" (e.g. {_EXAMPLES[top]})" if top in _EXAMPLES and error["type"] in {"list_type"} else ""
+    return f"{where} {message.replace('input should be', 'must be')}, got {shown}{example}"

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import re
+import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -49,25 +51,89 @@ def default_memory_limit() -> str | None:
     return f"{max(1, int(total * 0.6 / 2**20))}MiB"
 
 
-def connect(db: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+# Settings of every connection: DuckDB never fetches an extension from the network (a SQLite file given as a
+# database would otherwise make it try to download one).
+_BASE_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+# The analysts' path (`pv query`, `pv shell`, the workbench): read-only, no file system, no extensions, and the
+# settings locked so that a query cannot turn them back on. No ATTACH, COPY, EXPORT, INSTALL/LOAD, read_* of
+# files; temporary tables live in memory only.
+ANALYST_CONFIG = {**_BASE_CONFIG, "enable_external_access": False, "allow_community_extensions": False,
+                  "lock_configuration": True}
+_DUCKDB_MAGIC = b"DUCK"   # bytes 8-11 of every DuckDB database file
+
+
+def connect(db: str | os.PathLike | None = None, *, read_only: bool = False, create: bool = False,
+            analyst: bool = False, busy_timeout: float = 0.0,
+            on_wait: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the pv database.
+
+    * ``create``: only commands that bring data in may create the file; any other is refused with a sentence,
+      so a mistyped ``--db`` never leaves an empty database behind.
+    * ``analyst``: the read-only, locked-down connection of the analysts' path (:data:`ANALYST_CONFIG`).
+    * ``busy_timeout``: a writer that finds the file held by another process (a reader, another command) waits
+      up to this many seconds, retrying with backoff, and says so through ``on_wait``; readers never wait.
+    """
     path = resolve_db_path(db)
-    if str(path) != ":memory:" and read_only and not path.exists():
-        raise PvError(f"No database at {path}; run `pv ingest` or `pv run` first, or pass --db.")
+    memory = str(path) == ":memory:"
+    read_only = read_only or analyst
+    if not memory:
+        _check_database_file(path, create=create and not read_only, writing=not read_only)
     # New files are written in the storage format of DuckDB 1.5, so that the duckdb command-line shell on PyPI
     # (duckdb-cli 1.5) and tools built on DuckDB >= 1.5 open them too.
-    config = {} if read_only or str(path) == ":memory:" else {"storage_compatibility_version": STORAGE_VERSION}
+    config = dict(ANALYST_CONFIG if analyst else _BASE_CONFIG)
+    if not (read_only or memory):
+        config["storage_compatibility_version"] = STORAGE_VERSION
     limit = os.environ.get("PV_MEMORY_LIMIT") or default_memory_limit()
     if limit:
         config["memory_limit"] = limit
-    try:
-        con = duckdb.connect(str(path), read_only=read_only, config=config)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise PvError(
-                f"The database {path} is in use by another pv process; wait for it to finish and try again."
-            ) from exc
-        raise PvError(f"Cannot open the database {path}: {exc}") from exc
-    return con
+    deadline = time.monotonic() + busy_timeout
+    delay = 0.5
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=config)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise PvError(f"Cannot open the database {path}: {exc}") from exc
+            holder = _lock_holder(str(exc))
+            if read_only or time.monotonic() + delay > deadline:
+                raise PvError(
+                    f"The database {path} is in use by another process{holder}; wait for it to finish and try "
+                    "again. Analysts reading during a nightly run should use the published copy "
+                    "(`published_copy` in pv.toml)."
+                ) from exc
+            if on_wait:
+                on_wait(f"the database {path} is in use by another process{holder}; retrying in {delay:.0f} s")
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
+def _lock_holder(message: str) -> str:
+    match = re.search(r"PID (\d+)", message)
+    return f" (PID {match.group(1)})" if match else ""
+
+
+def _check_database_file(path: Path, *, create: bool, writing: bool) -> None:
+    """Refuse, before any work is done, a file that is not a DuckDB database, a database that does not exist
+    (unless this command creates one), and a database in a folder where its write-ahead log cannot be written."""
+    if path.is_dir():
+        raise PvError(f"{path} is a folder; --db takes the path of a database file (e.g. {path / DEFAULT_DB}).")
+    if path.exists():
+        with open(path, "rb") as f:
+            head = f.read(16)
+        if head and head[8:12] != _DUCKDB_MAGIC:
+            kind = "a SQLite file" if head.startswith(b"SQLite format 3") else "not a DuckDB file"
+            raise PvError(f"{path} is not a pv database ({kind}). Pass the path of a pv database with --db, or a "
+                          "new file name for `pv ingest` to create one.")
+    elif not create:
+        raise PvError(f"No database at {path}; check --db (or $PV_DB), or create one with `pv ingest` or `pv run`.")
+    if writing:
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise PvError(f"The folder {folder} of the database does not exist; create it or check --db.")
+        if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            raise PvError(f"Cannot write to {path}: its folder or the file is read-only (DuckDB writes a .wal file "
+                          "beside the database). Copy the database to a writable folder, or use a read-only "
+                          "command (pv status, pv query, pv report).")
 
 
 _PARAMS_RE = re.compile(r"^--\s*params:\s*(.*)$", re.MULTILINE)

@@ -96,7 +96,9 @@ def start_run(con: duckdb.DuckDBPyConnection, cfg: PvConfig) -> int:
     """Record a new run (status running); mark runs left ``running`` by a killed process as failed."""
     ensure_schema(con)
     con.execute("update signal_run set status = 'failed', finished_at = coalesce(finished_at, current_localtimestamp()), "
-                "error = 'interrupted: the process ended before the run finished' where status = 'running'").fetchall()
+                "error = case status when 'reporting' then 'interrupted while writing its report: the report is "
+                "incomplete and was not put in place' else 'interrupted: the process ended before the run finished' "
+                "end where status in ('running', 'reporting')").fetchall()
     run_id = db.one(con, "select nextval('signal_run_id_seq')")[0]
     con.execute("insert into signal_run (run_id, started_at, status, config, software_version, git_commit) "
                 "values ($id, current_localtimestamp(), 'running', $cfg, $v, $git)",
@@ -124,6 +126,29 @@ def new_inbox_sources(con: duckdb.DuckDBPyConnection, inbox: str | os.PathLike) 
     except PvError:
         return []            # an empty inbox is not an error for a nightly run
     return [str(s.path) for s in sources if s.sha256 not in loaded]
+
+
+def check_demo_inbox(db_path: str | os.PathLike) -> None:
+    """``pv run`` with no inbox and no configuration uses the bundled synthetic sample: refuse that for a database
+    that already holds real reports (it would blend 24,000 invented reports into them)."""
+    path = Path(db_path)
+    if not path.exists():
+        return
+    with db.connect(path, read_only=True) as con:
+        if not db.table_exists(con, "ingest_log"):
+            return
+        n_real = db.one(con, "select count(*) from ingest_log where status = 'loaded' and "
+                             "not coalesce(is_synthetic, false)")[0]
+    if n_real:
+        raise PvError(f"{path} holds {n_real} load(s) of real reports, and without --inbox or a pv.toml `pv run` "
+                      "would add the bundled synthetic sample data to them. Pass --inbox DIR (or set inbox in "
+                      "pv.toml) for your new files; use another --db to try the demo.")
+
+
+def check_inbox(inbox: str | os.PathLike) -> None:
+    """Refuse an inbox that is not a folder before anything starts."""
+    if not Path(inbox).is_dir():
+        raise PvError(f"The inbox {inbox} is not a folder; set `inbox` in pv.toml or pass --inbox DIR.")
 
 
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict:
@@ -208,9 +233,12 @@ class Comparison:
     changed: list[tuple]          # persisting signals whose EB05 moved by 10 % or more
 
 
-def complete_run(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int) -> Comparison:
-    """Mark the run completed (data cut-off, row counts) and compare its signals with the previous completed
-    run's, in one transaction; returns the comparison."""
+def complete_run(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int, *,
+                 report_pending: bool = False) -> Comparison:
+    """Record the run's data cut-off and row counts and compare its signals with the previous completed run's, in
+    one transaction; returns the comparison. With ``report_pending`` the run is left ``reporting``: it becomes
+    ``completed`` (:func:`finish_run`) only once its report is in place, so a run killed while writing its report
+    is never taken for a completed one."""
     db.execute(con, "views")
     cutoff = db.one(con, "select max(quarter) from ingest_log where status = 'loaded'")[0]
     cutoff_date = db.one(con, "select max(coalesce(fda_date, received_date)) from case_report")[0]
@@ -228,13 +256,27 @@ def complete_run(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int)
         gone = [r[1:] for r in rows if r[0] == "no longer met"]
         changed = [r for r in persisting if r[5] and r[4] is not None and abs(r[4] - r[5]) / r[5] >= 0.10]
         n_signals = db.one(con, "select count(*) from signal where run_id = $id", {"id": run_id})[0]
-        con.execute("update signal_run set n_signals = $n, n_new = $new, n_no_longer_met = $gone where run_id = $id",
-                    {"id": run_id, "n": n_signals, "new": len(new), "gone": len(gone)}).fetchall()
+        con.execute("update signal_run set n_signals = $n, n_new = $new, n_no_longer_met = $gone, "
+                    "status = case when $pending then 'reporting' else status end where run_id = $id",
+                    {"id": run_id, "n": n_signals, "new": len(new), "gone": len(gone),
+                     "pending": report_pending}).fetchall()
         con.commit()
     except BaseException:
         con.rollback()
         raise
     return Comparison(new, persisting, gone, changed)
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
+    """The run's report is in place: the run is complete."""
+    con.execute("update signal_run set status = 'completed', finished_at = current_localtimestamp() "
+                "where run_id = $id and status = 'reporting'", {"id": run_id}).fetchall()
+
+
+def run_report_dir(cfg: PvConfig, db_path: str | os.PathLike, run_id: int) -> Path:
+    """Where a run's report goes: ``<reports_dir>/<database name>/<run_id>/``, so that two databases never write
+    into one folder (and the report writer refuses a folder holding another database's report anyway)."""
+    return Path(cfg.reports_dir) / Path(db_path).stem / str(run_id)
 
 
 def record_step_times(con: duckdb.DuckDBPyConnection, run_id: int, seconds: dict[str, float]) -> None:
@@ -278,31 +320,43 @@ def publish_copy(db_path: str | os.PathLike, dest: str | os.PathLike) -> Path:
 
 def write_run_report(con: duckdb.DuckDBPyConnection, run_id: int, out_dir: str | os.PathLike,
                      cfg: PvConfig | None = None) -> Path:
-    """Everything a run leaves in ``reports/<run_id>/``: its own record (all signals, the signal history, the
-    data-quality page) and the signal report for the drugs of interest in the configured formats."""
-    import pyarrow.csv as pacsv
-
+    """Everything a run leaves in its folder: its own record (all signals, the signal history, the data-quality
+    page) and the signal report for the drugs of interest in the configured formats. Written into a folder beside
+    ``out_dir`` and moved into place whole: a run killed here leaves no half report where the report belongs."""
+    from pv import report
     from pv import validate as pv_validate
+    from pv.procs import remove_orphaned_dirs
 
+    remove_orphaned_dirs("pdf")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    signals = con.sql("select level, drug, event, a, expected, prr, prr_lower, prr_upper, ror, ror_lower, ror_upper, "
-                      "chi2_yates, ic, ic025, ic975, ebgm, eb05, eb95, array_to_string(criteria_met, ',') as criteria_met "
-                      "from signal where run_id = $id order by level, drug, event", params={"id": run_id}).to_arrow_table()
-    pacsv.write_csv(signals, out / "run_signals.csv")
-    history = con.sql("select * exclude (criteria_met), array_to_string(criteria_met, ',') as criteria_met "
-                      "from signal_history order by status, level, drug, event").to_arrow_table()
-    pacsv.write_csv(history, out / "run_signal_history.csv")
-    pv_validate.write_report(con, out / "data_quality.html")
-    if cfg is not None and cfg.drugs_of_interest and cfg.report_formats:
-        from pv.report import build_report
-
-        scored = {r[0] for r in con.execute(
-            "select distinct drug from drug_event_score where run_id = (select score_run_id from signal_run "
-            "where run_id = $id)", {"id": run_id}).fetchall()}
-        drugs = [d for d in cfg.drugs_of_interest if d in scored]
+    database = report.database_identity(con)
+    report.check_target(out, database, run_id)
+    work = report.staging_dir(out)
+    try:
+        signals = con.sql("select level, drug, event, a, expected, prr, prr_lower, prr_upper, ror, ror_lower, "
+                          "ror_upper, chi2_yates, ic, ic025, ic975, ebgm, eb05, eb95, "
+                          "array_to_string(criteria_met, ',') as criteria_met from signal where run_id = $id "
+                          "order by level, drug, event", params={"id": run_id}).to_arrow_table().to_pandas()
+        report.write_csv(signals, work / "run_signals.csv")
+        history = con.sql("select * exclude (criteria_met), array_to_string(criteria_met, ',') as criteria_met "
+                          "from signal_history order by status, level, drug, event").to_arrow_table().to_pandas()
+        report.write_csv(history, work / "run_signal_history.csv")
+        pv_validate.write_report(con, work / "data_quality.html")
+        drugs: list[str] = []
+        if cfg is not None and cfg.drugs_of_interest and cfg.report_formats:
+            scored = {r[0] for r in con.execute(
+                "select distinct drug from drug_event_score where run_id = (select score_run_id from signal_run "
+                "where run_id = $id)", {"id": run_id}).fetchall()}
+            drugs = [d for d in cfg.drugs_of_interest if d in scored]
         if drugs:
-            build_report(con, out, run=run_id, drugs=drugs, formats=tuple(cfg.report_formats))
+            report.build_report(con, work, run=run_id, drugs=drugs, formats=tuple(cfg.report_formats),
+                                writing_run=True, atomic=False)
+        else:   # the manifest names the database even when no drug of interest was scored
+            (work / "manifest.json").write_text(json.dumps({"run_id": run_id, "database": database,
+                                                            "drugs": []}, indent=2) + "\n", encoding="utf-8")
+        report.move_into_place(work, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return out
 
 

@@ -13,9 +13,12 @@ def summary(con: duckdb.DuckDBPyConnection, top_unmapped: int = 0) -> dict:
     if not db.table_exists(con, "ingest_log"):
         return s
     s["loads"] = [
-        dict(zip(("quarter", "format", "source_path", "n_reports", "n_quarantined", "finished_at"), row, strict=True))
+        dict(zip(("quarter", "format", "source_path", "n_reports", "n_quarantined", "finished_at", "source_name",
+                  "is_synthetic"), row, strict=True))
         for row in con.execute(
-            "select quarter, format, source_path, coalesce(n_demo, n_report_rows, 0), n_quarantined, finished_at "
+            # n_reports: DEMO rows of a quarter, distinct report ids of a CSV (never its rows)
+            "select quarter, format, source_path, coalesce(n_reports, n_demo, 0), n_quarantined, finished_at, "
+            "source_name, coalesce(is_synthetic, false) "
             "from ingest_log where status = 'loaded' order by quarter nulls last, load_id"
         ).fetchall()
     ]

@@ -73,7 +73,7 @@ def test_run_ingests_the_inbox_and_prints_a_summary(tmp_path):
     r = pv("run", "--inbox", str(inbox), "--db", str(tmp_path / "r.duckdb"), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "Cases 100" in r.stdout and "2017Q2: loaded" in r.stdout and "Run 1" in r.stdout
-    assert (tmp_path / "reports" / "1" / "run_signals.csv").exists()
+    assert (tmp_path / "reports" / "r" / "1" / "run_signals.csv").exists()   # reports/<database name>/<run>/
     r = pv("run", "--inbox", str(inbox), "--db", str(tmp_path / "r.duckdb"), cwd=tmp_path)
     assert r.returncode == 0 and "No new quarter in the inbox." in r.stdout and "Run 2" in r.stdout
     r = pv("status", "--db", str(tmp_path / "r.duckdb"))

@@ -38,7 +38,7 @@ def test_errors_name_the_file_and_the_setting(tmp_path):
     with pytest.raises(PvError, match="signal_criteria names nope"):
         load_config(bad)
     bad.write_text('max_bad_rate = 7\n')
-    with pytest.raises(PvError, match="max_bad_rate must be between 0 and 1"):
+    with pytest.raises(PvError, match="max_bad_rate must be less than or equal to 1, got 7"):
         load_config(bad)
     with pytest.raises(PvError, match="no such configuration file"):
         load_config(tmp_path / "missing.toml")

@@ -382,14 +382,17 @@ def test_report_csv_refuses_missing_columns_and_quarantines_bad_rows(con, tmp_pa
     assert q == [(3, "csv.required_value", "drug is empty"), (4, "csv.role_code", "role 'XX' is not one of PS, SS, C, I")]
 
 
-def test_changed_report_csv_replaces_its_source(con, tmp_path):
+def test_changed_report_csv_replaces_its_source_only_when_asked(con, tmp_path):
     path = tmp_path / "r.csv"
     path.write_text("report_id,drug,event\n1,A,B\n")
     ingest_report_csv(con, path, source_name="s1")
     path.write_text("report_id,drug,event\n1,A,B\n2,A,C\n")
     result = ingest_report_csv(con, path, source_name="s1")
-    assert result.status == "replaced"
-    assert count(con, "raw_report_csv") == 2
+    assert result.status == "loaded" and count(con, "raw_report_csv") == 3     # beside it, never silently replaced
+    path.write_text("report_id,drug,event\n1,A,B\n2,A,C\n3,A,D\n")
+    result = ingest_report_csv(con, path, source_name="s1", replace=True)
+    assert result.status == "replaced" and "replaced load 1 (r.csv), load 2 (r.csv)" in result.message
+    assert count(con, "raw_report_csv") == 3
 
 
 def test_dollar_parser_counts_fields_with_trailing_dollar():

@@ -45,6 +45,7 @@ class BadRow:
 class ParsedFile:
     table: pa.Table                      # raw columns (known ones) + extra_fields + line_no
     header: list[str]                    # delivered header names, lower-cased
+    mapped: list[str] = field(default_factory=list)   # the raw column each header name was mapped to
     bad_rows: list[BadRow] = field(default_factory=list)
     n_rejoined: int = 0
     n_latin1_lines: int = 0
@@ -152,7 +153,8 @@ def parse_dollar_file(data: bytes, kind: str, file_label: str, known_columns: li
     table, key_bad = _check_keys(table, kind, lines)
     bad_rows.extend(key_bad)
     table = _conform(table, known_columns)
-    return ParsedFile(table, delivered, sorted(bad_rows, key=lambda b: b.line_no), len(rejoined_text), n_latin1)
+    return ParsedFile(table, delivered, mapped, sorted(bad_rows, key=lambda b: b.line_no), len(rejoined_text),
+                      n_latin1)
 
 
 def _try_rejoin(lines, i, n_fields, ok, width) -> tuple[str | None, int]:

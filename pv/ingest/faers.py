@@ -8,6 +8,7 @@ before that quarter. A file already loaded (same SHA-256) is skipped and said to
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import pyarrow as pa
 from pv import db
 from pv.errors import InputRefused
 from pv.ingest.dollar import BadRow, decode_lines, parse_dollar_file
-from pv.ingest.layout import KINDS, RAW_TABLE, era_of
+from pv.ingest.layout import EXPECTED, KINDS, NOT_IN_AERS, RAW_TABLE, era_of
 from pv.ingest.sources import QuarterSource, discover
 
 LINEAGE = ("load_id", "quarter", "source_file", "source_sha256")
@@ -42,6 +43,8 @@ class IngestResult:
     n_latin1_lines: int = 0
     seconds: float = 0.0
     message: str = ""
+    warnings: list[str] = field(default_factory=list)
+    is_synthetic: bool = False
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -50,15 +53,34 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def ingest_path(con: duckdb.DuckDBPyConnection, path: str | Path, progress: Progress | None = None, *,
-                validate: bool = True, max_bad_rate: float = 0.05) -> list[IngestResult]:
+                validate: bool = True, max_bad_rate: float = 0.05, mix_synthetic: bool = False) -> list[IngestResult]:
     """Ingest every quarter found in ``path`` (zip, quarter folder, or folder of zips)."""
     ensure_schema(con)
-    return [ingest_quarter(con, source, progress, validate=validate, max_bad_rate=max_bad_rate)
+    return [ingest_quarter(con, source, progress, validate=validate, max_bad_rate=max_bad_rate,
+                           mix_synthetic=mix_synthetic)
             for source in discover(Path(path))]
 
 
+def check_synthetic_mix(con: duckdb.DuckDBPyConnection, label: str, is_synthetic: bool, mix_synthetic: bool) -> None:
+    """Refuse to put synthetic demonstration data (written by ``pv synth``) into a database of real reports, or
+    real reports into a demonstration database, unless asked (``--mix-synthetic``): every count would blend them."""
+    if mix_synthetic:
+        return
+    other = db.one(con, "select count(*) from ingest_log where status = 'loaded' and "
+                        "coalesce(is_synthetic, false) <> $s", {"s": is_synthetic})[0]
+    if not other:
+        return
+    if is_synthetic:
+        raise InputRefused(f"{label} is synthetic demonstration data (written by `pv synth`), and this database holds "
+                           f"{other} load(s) of real reports. Use another --db for the demo, or pass --mix-synthetic "
+                           "if you mean to mix them.")
+    raise InputRefused(f"{label} holds real reports, and this database holds {other} load(s) of synthetic "
+                       "demonstration data (`pv synth`). Use a new --db for real data (or `pv unload` the demo "
+                       "loads), or pass --mix-synthetic if you mean to mix them.")
+
+
 def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progress: Progress | None = None, *,
-                   validate: bool = True, max_bad_rate: float = 0.05) -> IngestResult:
+                   validate: bool = True, max_bad_rate: float = 0.05, mix_synthetic: bool = False) -> IngestResult:
     """Load one quarter in one transaction. With ``validate`` (the default) the load is checked against the
     raw suites in ``expectations/`` before it commits: rows breaking a critical expectation are quarantined, and
     a load whose share of bad rows (parse errors + critical failures) passes ``max_bad_rate`` is refused whole."""
@@ -75,10 +97,12 @@ def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progre
             f"{source.path}: {source.quarter} has no {', '.join(k.upper() for k in missing)} file; "
             "a quarter needs at least DEMO, DRUG and REAC. Is the download complete?"
         )
+    check_synthetic_mix(con, f"{source.path} ({source.quarter})", source.is_synthetic, mix_synthetic)
 
     parsed: dict[str, pa.Table] = {}
     bad: list[tuple[str, str, BadRow]] = []
     n_rejoined = n_latin1 = 0
+    warnings: list[str] = []
     for kind in KINDS:
         if kind not in source.members:
             continue
@@ -86,6 +110,7 @@ def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progre
         columns = [c for c in db.table_columns(con, RAW_TABLE[kind]) if c not in LINEAGE and c != "line_no"]
         result = parse_dollar_file(source.read(kind), kind, source.label(kind), columns)
         parsed[kind] = result.table
+        warnings.extend(_missing_columns(result.mapped, kind, source))
         bad.extend((RAW_TABLE[kind], source.label(kind), row) for row in result.bad_rows)
         n_rejoined += result.n_rejoined
         n_latin1 += result.n_latin1_lines
@@ -124,16 +149,18 @@ def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progre
         con.execute(
             """
             insert into ingest_log (load_id, source_path, source_sha256, format, quarter, status,
-                n_demo, n_drug, n_reac, n_outc, n_ther, n_indi, n_rpsr, n_deleted,
-                n_quarantined, n_rejoined, n_latin1_lines, seconds, started_at, finished_at, message)
+                n_demo, n_drug, n_reac, n_outc, n_ther, n_indi, n_rpsr, n_deleted, n_reports,
+                n_quarantined, n_rejoined, n_latin1_lines, seconds, started_at, finished_at, message,
+                is_synthetic, warnings)
             values ($load_id, $path, $sha, $format, $quarter, 'loaded', $n_demo, $n_drug, $n_reac, $n_outc,
-                $n_ther, $n_indi, $n_rpsr, $n_deleted, $n_bad, $n_rejoined, $n_latin1, $seconds, $started,
-                current_localtimestamp(), $message)
+                $n_ther, $n_indi, $n_rpsr, $n_deleted, $n_demo, $n_bad, $n_rejoined, $n_latin1, $seconds, $started,
+                current_localtimestamp(), $message, $synthetic, $warnings)
             """,
             {"load_id": load_id, "path": str(source.path), "sha": sha, "format": era_of(source.quarter),
              "quarter": source.quarter, **{f"n_{k}": rows.get(k) for k in (*KINDS, "deleted")},
              "n_bad": len(bad) + n_validation_bad, "n_rejoined": n_rejoined, "n_latin1": n_latin1, "seconds": seconds,
-             "started": started, "message": message},
+             "started": started, "message": message, "synthetic": source.is_synthetic,
+             "warnings": json.dumps(warnings) if warnings else None},
         )
         for (old,) in previous:
             con.execute("update ingest_log set status = 'superseded', superseded_by = $new where load_id = $old",
@@ -143,7 +170,15 @@ def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progre
         con.rollback()
         raise
     return IngestResult(str(source.path), source.quarter, status, load_id, rows, len(bad) + n_validation_bad,
-                        n_rejoined, n_latin1, seconds, message)
+                        n_rejoined, n_latin1, seconds, message, warnings, source.is_synthetic)
+
+
+def _missing_columns(mapped: list[str], kind: str, source: QuarterSource) -> list[str]:
+    """A sentence per expected column the file does not deliver (see ``layout.EXPECTED``)."""
+    aers = era_of(source.quarter) == "aers_ascii"
+    missing = [c for c in EXPECTED[kind] if c not in mapped and not (aers and c in NOT_IN_AERS)]
+    return [f"{source.label(kind)} has no {c} column: every {kind.upper()} row of {source.quarter} has {c} unknown."
+            for c in missing]
 
 
 def _validate(con, load_id: int, source: QuarterSource, tables: list[str], parse_bad: list, max_bad_rate: float) -> int:

@@ -26,7 +26,7 @@ ALIASES: dict[str, dict[str, str]] = {
 # Columns a file must have (after aliasing) to be recognised as its kind. A file of the wrong table under the
 # right name fails here and is refused whole.
 REQUIRED: dict[str, tuple[str, ...]] = {
-    "demo": ("primaryid", "fda_dt"),
+    "demo": ("primaryid", "caseid", "fda_dt"),
     "drug": ("primaryid", "drug_seq", "role_cod", "drugname"),
     "reac": ("primaryid", "pt"),
     "outc": ("primaryid", "outc_cod"),
@@ -34,6 +34,20 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "indi": ("primaryid", "indi_drug_seq", "indi_pt"),
     "rpsr": ("primaryid", "rpsr_cod"),
 }
+
+# Columns both eras deliver that the standardized layer uses. A file without one still loads (the values are
+# unknown), but the load's warnings name the column, so nobody mistakes "not delivered" for "not reported".
+EXPECTED: dict[str, tuple[str, ...]] = {
+    "demo": ("caseversion", "event_dt", "age", "age_cod", "sex", "occp_cod", "rept_cod"),
+    "drug": ("prod_ai",),
+    "reac": (),
+    "outc": (),
+    "ther": ("end_dt",),
+    "indi": (),
+    "rpsr": (),
+}
+# Legacy AERS has no caseversion or prod_ai: their absence there is the era, not a defect.
+NOT_IN_AERS = {"caseversion", "prod_ai"}
 
 # Columns that must hold a whole number on every row; a row where they do not is quarantined.
 NUMERIC_KEYS: dict[str, tuple[str, ...]] = {

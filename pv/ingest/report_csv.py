@@ -3,13 +3,20 @@
 Layout: one row per report x drug x event; required columns ``report_id, drug, event``; optional ``sex,
 age_years, country, received_date, role`` (role PS/SS/C/I, default PS). Other columns are kept in
 ``extra_fields``. Repeated rows are allowed (they count once in the standardized layer). A row without a
-report id, drug or event, or with an unknown role, goes to ``quarantine``; a file without the required columns
-is refused whole. Re-loading a changed file with the same ``--source`` name replaces the earlier load.
+report id, drug or event, with an unknown role, a NUL byte, or a value longer than :data:`MAX_LENGTH` goes to
+``quarantine``; a file without the required columns, with a column named twice, or not in UTF-8 is refused whole.
+
+A load is identified by what it holds (the file's SHA-256): the same file again is a no-op. Report ids are
+namespaced by the source name (``--source``, default the file's name without extension): reports of several files
+of one source with the same id are one case. A new file never replaces an earlier one unless asked
+(``replace=True``, ``pv ingest --replace``), and then the result says which loads it replaced.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
 import time
 from datetime import datetime
 from pathlib import Path
@@ -22,37 +29,51 @@ import pyarrow.csv as pacsv
 from pv import db
 from pv.errors import InputRefused
 from pv.ingest.dollar import BadRow
-from pv.ingest.faers import IngestResult, _quarantine, ensure_schema
+from pv.ingest.faers import IngestResult, _quarantine, check_synthetic_mix, ensure_schema
 from pv.ingest.sources import file_sha256
 
 REQUIRED = ("report_id", "drug", "event")
 OPTIONAL = ("sex", "age_years", "country", "received_date", "role")
 ROLES = ("PS", "SS", "C", "I")
+# Longest value accepted per column (characters); a longer one is a broken export, not a name.
+MAX_LENGTH = {"report_id": 100, "drug": 500, "event": 500, "sex": 20, "age_years": 20, "country": 100,
+              "received_date": 30, "role": 10}
+
+
+def default_source_name(path: Path) -> str:
+    """The file's name without extension, as a plain identifier: ``Company DB 2024.csv`` -> ``company_db_2024``."""
+    return re.sub(r"[^a-z0-9]+", "_", path.stem.lower()).strip("_") or "csv"
 
 
 def ingest_report_csv(
-    con: duckdb.DuckDBPyConnection, path: str | Path, *, source_name: str = "csv", map_drugs: bool = False
+    con: duckdb.DuckDBPyConnection, path: str | Path, *, source_name: str | None = None, map_drugs: bool = False,
+    replace: bool = False, mix_synthetic: bool = False,
 ) -> IngestResult:
     ensure_schema(con)
     path = Path(path)
     if not path.is_file():
         raise InputRefused(f"{path}: no such file.")
+    source_name = source_name or default_source_name(path)
     started, t0 = datetime.now(), time.perf_counter()
     sha = file_sha256(path)
     same = db.one(con, "select load_id from ingest_log where source_sha256 = $sha and status = 'loaded'", {"sha": sha})
     if same:
         return IngestResult(str(path), None, "skipped", same[0], message=f"{path.name} is already loaded (load {same[0]}); nothing to do.")
+    check_synthetic_mix(con, str(path), False, mix_synthetic)
     table = _read(path)
     table, bad = _check_rows(table, path)
-    previous = con.execute(
-        "select load_id from ingest_log where format = 'report_csv' and quarter is null and message = $m "
-        "and status = 'loaded'", {"m": f"source {source_name}"}
-    ).fetchall()
+    earlier = con.execute(
+        "select load_id, source_path from ingest_log where format = 'report_csv' and status = 'loaded' "
+        "and coalesce(source_name, regexp_extract(message, '^source (.*)$', 1)) = $name order by load_id",
+        {"name": source_name}).fetchall()
+    previous = earlier if replace else []
+    n_reports = len(pc.unique(pc.utf8_trim_whitespace(table["report_id"]))) if table.num_rows else 0
     con.begin()
     try:
         load_id = db.one(con, "select nextval('load_id_seq')")[0]
-        for (old,) in previous:
+        for old, _ in previous:
             db.execute(con, "raw/delete_load", {"load_id": old}, {"raw_table": "raw_report_csv"})
+            con.execute("delete from quarantine where load_id = $old", {"old": old}).fetchall()
             con.execute("update ingest_log set status = 'superseded', superseded_by = $new where load_id = $old",
                         {"new": load_id, "old": old}).fetchall()
         con.register("incoming_rows", table)
@@ -66,22 +87,31 @@ def ingest_report_csv(
         seconds = time.perf_counter() - t0
         con.execute(
             """insert into ingest_log (load_id, source_path, source_sha256, format, quarter, status, n_report_rows,
-                   n_quarantined, seconds, started_at, finished_at, message)
-               values ($id, $path, $sha, 'report_csv', null, 'loaded', $n, $bad, $s, $started,
-                   current_localtimestamp(), $m)""",
-            {"id": load_id, "path": str(path), "sha": sha, "n": table.num_rows, "bad": len(bad), "s": seconds,
-             "started": started, "m": f"source {source_name}"},
+                   n_reports, n_quarantined, seconds, started_at, finished_at, message, source_name, is_synthetic)
+               values ($id, $path, $sha, 'report_csv', null, 'loaded', $n, $reports, $bad, $s, $started,
+                   current_localtimestamp(), $m, $name, false)""",
+            {"id": load_id, "path": str(path), "sha": sha, "n": table.num_rows, "reports": n_reports,
+             "bad": len(bad), "s": seconds, "started": started, "m": f"source {source_name}", "name": source_name},
         ).fetchall()
         con.commit()
     except BaseException:
         con.rollback()
         raise
+    if previous:
+        note = "; replaced " + ", ".join(f"load {i} ({Path(p).name})" for i, p in previous)
+    elif earlier:
+        note = (f"; added to source '{source_name}' beside load(s) {', '.join(str(i) for i, _ in earlier)} "
+                "(pass --replace to replace them instead)")
+    else:
+        note = ""
     return IngestResult(str(path), None, "replaced" if previous else "loaded", load_id,
                         {"report_rows": table.num_rows}, len(bad), seconds=seconds,
-                        message=f"{path.name}: {table.num_rows} rows loaded as source '{source_name}'")
+                        message=f"{path.name}: {table.num_rows:,} rows ({n_reports:,} reports) loaded as source "
+                                f"'{source_name}'{note}")
 
 
 def _read(path: Path) -> pa.Table:
+    _check_utf8(path)
     try:
         table = pacsv.read_csv(
             path,
@@ -92,9 +122,12 @@ def _read(path: Path) -> pa.Table:
         )
     except pa.ArrowInvalid as exc:
         raise InputRefused(f"{path}: cannot be read as CSV ({exc}). Check the delimiter (comma) and quoting.") from exc
-    except UnicodeDecodeError as exc:
-        raise InputRefused(f"{path}: is not UTF-8 ({exc}); re-save it as UTF-8.") from exc
-    table = table.rename_columns([c.strip().lower() for c in table.column_names])
+    names = [c.strip().lower() for c in table.column_names]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InputRefused(f"{path}: the header names {', '.join(repr(n) for n in twice)} more than once; "
+                           "give each column one name.")
+    table = table.rename_columns(names)
     missing = [c for c in REQUIRED if c not in table.column_names]
     if missing:
         raise InputRefused(
@@ -116,6 +149,23 @@ def _read(path: Path) -> pa.Table:
     return pa.table(known)
 
 
+def _check_utf8(path: Path) -> None:
+    """Refuse a file that is not UTF-8, naming the first line that is not (read in blocks, never whole)."""
+    line = 1
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                bad_line = line + block[: exc.start].count(b"\n")
+                raise InputRefused(
+                    f"{path}: line {bad_line} is not UTF-8 (byte 0x{block[exc.start]:02x}); re-save the file as "
+                    "UTF-8 (e.g. from Excel: CSV UTF-8) and load it again."
+                ) from None
+            line += block.count(b"\n")
+
+
 def _check_rows(table: pa.Table, path: Path) -> tuple[pa.Table, list[BadRow]]:
     trimmed = {c: pc.utf8_trim_whitespace(table[c]) for c in REQUIRED}
     bad_mask = pa.array([False] * table.num_rows, pa.bool_())
@@ -125,6 +175,16 @@ def _check_rows(table: pa.Table, path: Path) -> tuple[pa.Table, list[BadRow]]:
         for ln in table["line_no"].filter(empty).to_pylist():
             reasons.setdefault(ln, f"{c} is empty")
         bad_mask = pc.or_(bad_mask, empty)
+    for c, limit in MAX_LENGTH.items():
+        values = table[c]
+        too_long = pc.fill_null(pc.greater(pc.utf8_length(values), limit), False)
+        has_nul = pc.fill_null(pc.match_substring(values, "\x00"), False)
+        for ln, n in zip(table["line_no"].filter(too_long).to_pylist(),
+                         pc.utf8_length(values.filter(too_long)).to_pylist(), strict=True):
+            reasons.setdefault(ln, f"{c} is {n:,} characters long (limit {limit:,})")
+        for ln in table["line_no"].filter(has_nul).to_pylist():
+            reasons.setdefault(ln, f"{c} holds a NUL byte")
+        bad_mask = pc.or_(bad_mask, pc.or_(too_long, has_nul))
     role = pc.utf8_upper(pc.utf8_trim_whitespace(table["role"]))
     given = pc.fill_null(pc.not_equal(role, ""), False)          # empty or missing role -> PS, later
     bad_role = pc.and_(given, pc.invert(pc.is_in(role, pa.array(ROLES))))
@@ -135,8 +195,17 @@ def _check_rows(table: pa.Table, path: Path) -> tuple[pa.Table, list[BadRow]]:
         return table, []
     keys = ["report_id", "drug", "event", "role"]
     bad_tbl = table.filter(bad_mask)
-    raw = {ln: ",".join("" if v is None else str(v) for v in vals)
+    raw = {ln: ",".join("" if v is None else str(v)[:200].replace("\x00", "\\0") for v in vals)
            for ln, *vals in zip(bad_tbl["line_no"].to_pylist(), *(bad_tbl[k].to_pylist() for k in keys), strict=True)}
-    rows = [BadRow(ln, raw[ln], reason, "csv.required_value" if "empty" in reason else "csv.role_code")
-            for ln, reason in sorted(reasons.items())]
+    rows = [BadRow(ln, raw[ln], reason, _check_name(reason)) for ln, reason in sorted(reasons.items())]
     return table.filter(pc.invert(bad_mask)), rows
+
+
+def _check_name(reason: str) -> str:
+    if "empty" in reason:
+        return "csv.required_value"
+    if "characters long" in reason:
+        return "csv.value_length"
+    if "NUL" in reason:
+        return "csv.nul_byte"
+    return "csv.role_code"

@@ -17,6 +17,8 @@ from pathlib import Path, PurePosixPath
 from pv.errors import InputRefused
 from pv.ingest.layout import MEMBER_RE, quarter_label
 
+SYNTHETIC_MARKER = "pv_synthetic.txt"   # pv.synth.SYNTHETIC_MARKER, compared in lower case
+
 MAX_UNCOMPRESSED = 16 * 1024**3      # a real FAERS quarter is ~1.5 GB uncompressed
 MAX_RATIO = 100                      # real FAERS text compresses 5-10x
 RATIO_APPLIES_ABOVE = 10 * 1024**2   # tiny members may compress absurdly well and be harmless
@@ -30,6 +32,7 @@ class QuarterSource:
     quarter: str
     members: dict[str, str] = field(default_factory=dict)   # kind -> member name (zip) or file path
     is_zip: bool = False
+    is_synthetic: bool = False       # carries pv synth's marker file: demonstration data, not FAERS
     _sha256: str | None = None
 
     def label(self, kind: str) -> str:
@@ -93,6 +96,8 @@ def discover(path: Path) -> list[QuarterSource]:
             kind, quarter = m.group(1).lower(), quarter_label(m.group(2), m.group(3))
             src = loose.setdefault(str(file.parent) + "|" + quarter, QuarterSource(file.parent, quarter))
             _add_member(src, kind, str(file))
+    for src in loose.values():
+        src.is_synthetic = any(p.name.lower() == SYNTHETIC_MARKER for p in src.path.iterdir())
     sources.extend(loose.values())
     if not sources:
         raise InputRefused(
@@ -120,7 +125,9 @@ def _zip_source(path: Path) -> QuarterSource:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputRefused(f"{path}: not a readable zip ({exc}); it is corrupt or truncated. Download it again.") from exc
+    archive_size = path.stat().st_size
     total = 0
+    synthetic = False
     by_quarter: dict[str, QuarterSource] = {}
     for info in infos:
         name = info.filename
@@ -128,20 +135,34 @@ def _zip_source(path: Path) -> QuarterSource:
         if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
             raise InputRefused(f"{path}: member {name!r} points outside the archive; refusing the zip.")
         total += info.file_size
-        if info.file_size > RATIO_APPLIES_ABOVE and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        # The sizes are the archive's own claims: a compressed size larger than the archive is a lie, and the
+        # ratio is judged on what the archive can hold, so a member cannot pass by declaring a large one.
+        if info.compress_size > archive_size:
+            raise InputRefused(f"{path}: member {name!r} declares {info.compress_size:,} compressed bytes but the "
+                               f"archive has {archive_size:,}; the zip is corrupt or crafted. Download it again.")
+        compressed = max(min(info.compress_size, archive_size), 1)
+        if info.file_size > RATIO_APPLIES_ABOVE and info.file_size > MAX_RATIO * compressed:
             raise InputRefused(
-                f"{path}: member {name!r} would expand {info.file_size / max(info.compress_size, 1):.0f}-fold "
+                f"{path}: member {name!r} would expand {info.file_size / compressed:.0f}-fold "
                 f"(limit {MAX_RATIO}); refusing a likely zip bomb."
             )
         if info.is_dir():
+            continue
+        if PurePosixPath(name).name.lower() == SYNTHETIC_MARKER:
+            synthetic = True
             continue
         m = MEMBER_RE.match(PurePosixPath(name).name)
         if m:
             kind, quarter = m.group(1).lower(), quarter_label(m.group(2), m.group(3))
             src = by_quarter.setdefault(quarter, QuarterSource(path, quarter, is_zip=True))
             _add_member(src, kind, name)
+    if total > RATIO_APPLIES_ABOVE and total > MAX_RATIO * archive_size:
+        raise InputRefused(f"{path}: its members claim {total:,} bytes, {total / archive_size:.0f} times the "
+                           f"archive's size (limit {MAX_RATIO}); refusing a likely zip bomb.")
     if total > MAX_UNCOMPRESSED:
         raise InputRefused(f"{path}: expands to {total / 1024**3:.1f} GiB, over the {MAX_UNCOMPRESSED / 1024**3:.0f} GiB limit.")
+    for src in by_quarter.values():
+        src.is_synthetic = synthetic
     if not by_quarter:
         raise InputRefused(f"{path}: the zip holds no FAERS/AERS quarterly files (DEMOyyQq.txt and the like).")
     if len(by_quarter) > 1:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
@@ -21,6 +23,7 @@ import pandas as pd
 
 from pv import __version__, db
 from pv.errors import PvError
+from pv.report.cells import XLSX_OPTIONS, neutralise_frame
 
 FORMATS = ("html", "pdf", "xlsx", "csv")
 MAX_CASES = 5000
@@ -40,9 +43,14 @@ def _frame(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None
     return db.query(con, name, params).to_pandas()
 
 
-def resolve_run(con: duckdb.DuckDBPyConnection, run: str | int = "latest") -> dict:
+def resolve_run(con: duckdb.DuckDBPyConnection, run: str | int = "latest", *, writing_report: bool = False) -> dict:
+    """The run's record. Reports are written for completed runs; ``writing_report`` also accepts the run whose
+    own report is being written (status ``reporting``: a run is complete only when its report is)."""
     if not db.table_exists(con, "signal_run"):
         raise PvError("No signal run in this database yet: run `pv run` first.")
+    if str(run) != "latest" and not str(run).strip().isdigit():
+        raise PvError(f"--run takes 'latest' or a run id (a whole number), not {run!r}; the table signal_run "
+                      "lists the runs.")
     if str(run) == "latest":
         row = db.one(con, "select run_id from signal_run where status = 'completed' order by run_id desc limit 1")
         if not row:
@@ -53,7 +61,7 @@ def resolve_run(con: duckdb.DuckDBPyConnection, run: str | int = "latest") -> di
     if not rows:
         raise PvError(f"No signal run {run}: the table signal_run lists the runs (pv query).")
     info = dict(zip(rel.columns, rows[0], strict=True))
-    if info["status"] != "completed":
+    if info["status"] != "completed" and not (writing_report and info["status"] == "reporting"):
         raise PvError(f"Run {run} is {info['status']}; reports are written for completed runs only.")
     score = con.sql("select parameters, mgps_priors, category_file, category_version, category_sha256, n_reports "
                     "from score_run where run_id = $id", params={"id": info["score_run_id"]})
@@ -67,11 +75,15 @@ def resolve_run(con: duckdb.DuckDBPyConnection, run: str | int = "latest") -> di
 
 
 def build_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, run: str | int = "latest",
-                 drugs: list[str] | None = None, formats: tuple[str, ...] = FORMATS) -> ReportResult:
+                 drugs: list[str] | None = None, formats: tuple[str, ...] = FORMATS, writing_run: bool = False,
+                 atomic: bool = True) -> ReportResult:
+    """Write the report into ``out_dir``. With ``atomic`` (the default) everything is written into a folder beside
+    it and moved into place at the end, so ``out_dir`` holds a whole report or none; a folder that holds another
+    database's or another run's report (or other files) is refused, never overwritten."""
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise PvError(f"--format {', '.join(bad)} is not one of {', '.join(FORMATS)}.")
-    info = resolve_run(con, run)
+    info = resolve_run(con, run, writing_report=writing_run)
     drugs = [d.strip().upper() for d in (drugs or info["config"].get("drugs_of_interest") or [])]
     if not drugs:
         raise PvError("Name the drug(s) to report on with --drug, or set drugs_of_interest in pv.toml.")
@@ -81,12 +93,82 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, run: st
     if unknown:
         raise PvError(f"No scores for {', '.join(unknown)} in run {info['run_id']}: check the active-ingredient "
                       "name in the view drug_event_scores (pv query).")
-    out = Path(out_dir)
+    database = database_identity(con)
+    final = Path(out_dir)
+    if not atomic:
+        return _write_report(con, final, info, drugs, formats, database)
+    check_target(final, database, info["run_id"])
+    work = staging_dir(final)
+    try:
+        result = _write_report(con, work, info, drugs, formats, database)
+        move_into_place(work, final)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return ReportResult(final, [final / f.name for f in result.files], result.n_signals, result.manifest)
+
+
+def database_identity(con: duckdb.DuckDBPyConnection) -> dict:
+    """The database's path and its identity (``pv_database``), as recorded in every manifest."""
+    path = db.one(con, "select path from duckdb_databases() where database_name = current_database()")
+    ident = db.one(con, "select database_id, created_at from pv_database") if db.table_exists(con, "pv_database") else None
+    return {"path": str(Path(path[0]).resolve()) if path and path[0] else ":memory:",
+            "database_id": ident[0] if ident else None, "created_at": str(ident[1]) if ident else None}
+
+
+def check_target(out: Path, database: dict, run_id: int) -> None:
+    """Refuse a report folder that holds something other than this database's report of this run."""
+    if out.exists() and not out.is_dir():
+        raise PvError(f"{out} is a file; the report needs a folder (choose another --out).")
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    manifest = out / "manifest.json"
+    try:
+        earlier = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise PvError(f"{out} already holds files that are not a pv report; choose another --out, or empty it.") from None
+    same_db = earlier.get("database", {}).get("database_id") == database["database_id"]
+    if not same_db or earlier.get("run_id") != run_id:
+        raise PvError(f"{out} already holds the report of run {earlier.get('run_id')} of database "
+                      f"{earlier.get('database', {}).get('path', 'unknown')}; pv does not overwrite another "
+                      "database's or run's report. Choose another --out, or set reports_dir in pv.toml.")
+
+
+def staging_dir(final: Path) -> Path:
+    """An empty folder beside ``final`` to write into (same file system, so the move is a rename)."""
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+    except PermissionError:
+        raise PvError(f"Cannot create the report folder {final.parent}: permission denied. Choose another "
+                      "--out (or reports_dir) you can write to.") from None
+    if not os.access(final.parent, os.W_OK):
+        raise PvError(f"Cannot write into {final.parent}: permission denied. Choose another --out (or reports_dir).")
+    work = final.parent / f".{final.name}.partial-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    return work
+
+
+def move_into_place(work: Path, final: Path) -> None:
+    """Replace ``final`` by ``work`` (the previous copy of the same report, if any, goes only once the new one is
+    whole)."""
+    old = None
+    if final.exists():
+        old = final.parent / f".{final.name}.old-{os.getpid()}"
+        os.replace(final, old)
+    os.replace(work, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_report(con, out: Path, info: dict, drugs: list[str], formats: tuple[str, ...],
+                  database: dict) -> ReportResult:
     out.mkdir(parents=True, exist_ok=True)
     params = {"run_id": info["run_id"], "drugs": drugs}
+    db.execute(con, "report/event_label")
     tables = {
         "signals": _frame(con, "report/signals", params),
-        "scores": _frame(con, "report/scores", {"score_run_id": info["score_run_id"], "drugs": drugs}),
+        "scores": _frame(con, "report/scores", {"score_run_id": info["score_run_id"], "drugs": drugs,
+                                                "criteria": list(info["config"].get("signal_criteria") or [])}),
         "line_listing": _frame(con, "report/line_listing", {**params, "max_cases": MAX_CASES}),
         "data_quality": _frame(con, "report/data_quality"),
         "parameters": _parameters(info, drugs),
@@ -111,7 +193,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, run: st
         if "csv" in formats:
             for name, frame in tables.items():
                 path = out / f"{name}.csv"
-                _deterministic(frame).to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
+                write_csv(frame, path)
                 files.append(path)
         if "xlsx" in formats:
             path = out / "signal_report.xlsx"
@@ -132,9 +214,14 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, run: st
     finally:
         for part in appendix:
             part.close()
-    manifest = _manifest(info, drugs, inputs, files)
+    manifest = _manifest(info, drugs, inputs, files, database)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
     return ReportResult(out, [*files, out / "manifest.json"], len(tables["signals"]), manifest)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """A table as CSV: deterministic numbers, and text a spreadsheet would run as a formula neutralised."""
+    _deterministic(neutralise_frame(frame)).to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
 
 
 def _deterministic(frame: pd.DataFrame) -> pd.DataFrame:
@@ -148,7 +235,8 @@ def _deterministic(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_xlsx(path: Path, tables: dict[str, pd.DataFrame]) -> None:
-    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": {"nan_inf_to_errors": True}}) as writer:
+    # Every string is written as a string: a name beginning with '=' never becomes a live formula (pv.report.cells).
+    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as writer:
         writer.book.set_properties({"created": datetime(2000, 1, 1)})   # reproducible files
         for name, frame in tables.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
@@ -186,7 +274,7 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _manifest(info: dict, drugs: list[str], inputs: pd.DataFrame, files: list[Path]) -> dict:
+def _manifest(info: dict, drugs: list[str], inputs: pd.DataFrame, files: list[Path], database: dict) -> dict:
     versions = {}
     for pkg in PACKAGES:
         try:
@@ -199,7 +287,10 @@ def _manifest(info: dict, drugs: list[str], inputs: pd.DataFrame, files: list[Pa
         "drugs": drugs,
         "data_cutoff_quarter": info["data_cutoff_quarter"],
         "data_cutoff_date": str(info["data_cutoff_date"]),
-        "inputs": [{"path": r.source_path, "sha256": r.source_sha256, "format": r.format, "quarter": r.quarter}
+        "database": database,
+        "synthetic_data": bool(inputs["is_synthetic"].any()) if len(inputs) else False,
+        "inputs": [{"path": r.source_path, "sha256": r.source_sha256, "format": r.format, "quarter": r.quarter,
+                    "source_name": r.source_name, "n_reports": int(r.n_reports), "synthetic": bool(r.is_synthetic)}
                    for r in inputs.itertuples()],
         "software": {"pv": __version__, "git_commit": info["git_commit"], **versions},
         "configuration": info["config"],

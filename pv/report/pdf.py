@@ -6,7 +6,8 @@ processes (``python -m pv.report.pdf``) while this one draws the plots and lays 
 bookmarks included, with pypdf, and "Page x of y" is then laid over every page from one overlay document with the
 report's own page box, so the numbering runs through the whole file as if it had been rendered at once.
 
-Plain subprocesses rather than multiprocessing: they never re-import the caller's script, and the caller's DuckDB
+The workers die with their parent and their temporary folders are removed by the next report if the parent
+was killed (``pv.procs``). Plain subprocesses rather than multiprocessing: they never re-import the caller's script, and the caller's DuckDB
 connection and threads stay out of them. PV_REPORT_PARALLEL=0 renders everything in this process.
 """
 
@@ -21,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from pv.errors import PvError
+from pv.procs import die_with_parent, owned_temp_dir, remove_orphaned_dirs
 
 
 def html_to_pdf(html: str, base_url: str) -> bytes:
@@ -47,9 +49,10 @@ class BackgroundPdf:
     def __init__(self, html: str, base_url: str, background: bool = True) -> None:
         self._html, self._base_url = html, base_url
         self._proc: subprocess.Popen | None = None
-        self._dir: tempfile.TemporaryDirectory | None = None
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
         if background:
-            self._dir = tempfile.TemporaryDirectory(prefix="pv-pdf-")
+            remove_orphaned_dirs("pdf")              # left by a pv process that was killed
+            self._dir = owned_temp_dir("pdf")
             src = Path(self._dir.name) / "part.html"
             src.write_text(html, encoding="utf-8")
             env = dict(os.environ)
@@ -57,7 +60,7 @@ class BackgroundPdf:
             env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "pv.report.pdf", str(src), str(src.with_suffix(".pdf")), base_url],
-                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=die_with_parent())
 
     def result(self) -> bytes:
         if self._proc is None:

@@ -56,6 +56,33 @@ def ci(est, lo, hi) -> str:
     return f"{fmt(est)} [{fmt(lo)}, {fmt(hi)}]"
 
 
+FORMAT_NAMES = {"faers_ascii": "US FDA FAERS quarterly ASCII files", "aers_ascii": "US FDA legacy AERS quarterly ASCII files",
+                "report_csv": "report-level CSV"}
+
+
+def describe_sources(inputs: pd.DataFrame) -> list[str]:
+    """One sentence per kind of input, as loaded: format, source name, period, files, reports, and whether the data
+    are synthetic. Never names FAERS for data that did not come from FAERS."""
+    lines = []
+    if inputs.empty:
+        return lines
+    keys = inputs.assign(source_name=inputs["source_name"].fillna(""))
+    for (fmt, source, synthetic), group in keys.groupby(["format", "source_name", "is_synthetic"], sort=True):
+        name = FORMAT_NAMES.get(fmt, fmt)
+        if fmt == "report_csv":
+            text = f"{name}, source '{source}'"
+        else:
+            quarters = sorted(q for q in group["quarter"] if q)
+            period = quarters[0] if len(set(quarters)) == 1 else f"{quarters[0]} to {quarters[-1]}"
+            text = f"{name}, {period}"
+        text += f" ({len(group)} file(s), {int(group['n_reports'].sum()):,} reports)"
+        if synthetic:
+            text = ("SYNTHETIC demonstration data written by pv synth in the layout of the "
+                    + text + "; not FDA data")
+        lines.append(text)
+    return lines
+
+
 def _img(fig, alt: str) -> str:
     """The figure as an <img> holding a PNG (a data URI, 120 dpi): light for the PDF engine even with hundreds of
     plots, and reproducible (no timestamp in the file)."""
@@ -173,6 +200,7 @@ def report_context(info: dict, drugs: list[str], tables: dict, trend: pd.DataFra
         })
     return {"info": info, "drugs": drugs, "sections": sections, "parameters": _records(tables["parameters"]),
             "data_quality": _records(tables["data_quality"]), "inputs": _records(inputs),
+            "data_sources": describe_sources(inputs), "synthetic": bool(inputs["is_synthetic"].any()),
             "limitations": LIMITATIONS, "today": date.today().isoformat(), "max_cases": max_cases,
             "appendix": appendix_chunks(sections, 1)[0]}
 

@@ -1,3 +1,3 @@
--- Remove one load's rows from a raw table (a re-issued report CSV replaces its earlier load).
+-- Remove one load's rows from a raw table (`pv unload`, or a report CSV replaced with --replace).
 -- params: load_id
 delete from {{ raw_table }} where load_id = $load_id;

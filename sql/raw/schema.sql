@@ -142,3 +142,18 @@ create or replace view quarantined_row as
 select distinct table_name, load_id, line_no
 from quarantine
 where stage = 'validate' and released_at is null;
+
+-- Hardening (issue 16): what a load is and what became of it.
+alter table ingest_log add column if not exists source_name varchar;     -- report CSVs: the namespace of report ids
+alter table ingest_log add column if not exists n_reports bigint;        -- distinct reports (DEMO rows; CSV report ids)
+alter table ingest_log add column if not exists is_synthetic boolean default false;  -- written by `pv synth`
+alter table ingest_log add column if not exists warnings varchar;        -- JSON list of sentences (missing columns ...)
+alter table ingest_log add column if not exists unloaded_at timestamp;   -- status 'unloaded': removed by `pv unload`
+alter table ingest_log add column if not exists unloaded_by varchar;
+alter table ingest_log add column if not exists unload_reason varchar;
+
+-- The database's identity: made once, when the database is first written, and recorded in every report's manifest
+-- (two databases of the same name are never confused).
+create table if not exists pv_database (database_id varchar not null, created_at timestamp not null);
+insert into pv_database
+select cast(uuid() as varchar), current_localtimestamp() where not exists (select 1 from pv_database);

@@ -1,0 +1,250 @@
+"""Commands that analyse: score, categories, run, report, subgroups, serve."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pv import db
+from pv.cli import ConfigOption, DbOption, app, console, default_sample_dir, status_line
+from pv.errors import PvError
+
+
+@app.command()
+def score(
+    db_path: DbOption = None,
+    roles: Annotated[str, typer.Option(help="suspect (PS, SS) or all (PS, SS, C, I).")] = "suspect",
+    stratify: Annotated[bool, typer.Option("--stratify", help="Expected counts by age band x sex x report year.")] = False,
+    keep_duplicates: Annotated[bool, typer.Option("--keep-duplicates", help="Count probable duplicates separately.")] = False,
+    categories: Annotated[Path | None, typer.Option(help="Event category YAML (default: the bundled file).")] = None,
+    continuity_correction: Annotated[float, typer.Option(help="Added to every cell of tables with a zero cell (PRR, ROR); vigipy uses 0.5.")] = 0.0,
+) -> None:
+    """Count every drug x event pair (PT, subcategory, category) and score it: PRR, ROR, chi2, IC, EBGM."""
+    from pv.signals import ScoreSettings
+    from pv.signals import score as run_score
+
+    settings = ScoreSettings(roles=roles, collapse_duplicates=not keep_duplicates, stratified=stratify,
+                             continuity_correction=continuity_correction,
+                             categories=str(categories) if categories else None)
+    from pv import standardize
+
+    con = db.connect(db_path)
+    pending = standardize.plan(con)
+    if pending.mode != "current":      # score what is loaded, not a stale layer
+        with status_line("Standardizing first") as say:
+            built = standardize.build(con, say)
+        console.print(f"The standardized layer was behind the raw layer ({built['reason']}); brought it up to date "
+                      f"first ({built['mode']} build, {built['cases_rebuilt']:,} case(s), {built['seconds']:.1f} s).")
+    with status_line("Scoring") as say:
+        result = run_score(con, settings, say)
+    _print_score(result)
+
+
+def _print_score(result) -> None:
+    pairs = ", ".join(f"{n:,} {lvl}" for lvl, n in result.n_pairs.items())
+    console.print(f"Scored run {result.run_id} in {result.seconds:.1f} s: {result.n_reports:,} reports; pairs: {pairs}.")
+    pt = result.priors.get("pt", {})
+    if pt:
+        console.print(f"MGPS prior (PT level): a1={pt['alpha1']:.4g} b1={pt['beta1']:.4g} a2={pt['alpha2']:.4g} "
+                      f"b2={pt['beta2']:.4g} p={pt['p']:.4g}; -logL {pt['nll']:.3f}; "
+                      f"{pt['n_agreeing']} of {len(pt['starts'])} starts agree.")
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    console.print("PT-level pairs meeting each criterion: "
+                  + ", ".join(f"{k} {v:,}" for k, v in result.signals.items()) + ".")
+    console.print('See them: pv query "select * from drug_event_scores where criteria_met <> []"')
+
+
+categories_app = typer.Typer(help="Event categories (the YAML file that maps PTs to categories).", no_args_is_help=True)
+app.add_typer(categories_app, name="categories")
+
+
+@categories_app.command("check")
+def categories_check(
+    db_path: DbOption = None,
+    categories: Annotated[Path | None, typer.Option(help="Event category YAML (default: the bundled file).")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to show in each list.")] = 40,
+) -> None:
+    """PTs in the data that look related to a category but are unmapped, and mapped PTs never seen."""
+    from pv import categorize
+
+    cat = categorize.load(categories)
+    con = db.connect(db_path)
+    result = categorize.check(con, cat)
+    console.print(f"Category file {cat.path} (name {cat.name}, version {cat.version}).")
+    related = result["related_unmapped"]
+    console.print(f"[bold]{len(related)} PT(s) in the data look related but are unmapped[/bold]"
+                  + (" - add them to the file if they belong:" if related else "."))
+    for pt, category, sub, keyword, n in related[:limit]:
+        console.print(f"  {n:>7,}  {pt}  ->  {category} / {sub}  (matches {keyword!r})")
+    unseen = result["mapped_unseen"]
+    console.print(f"[bold]{len(unseen)} mapped term(s) never seen in the data[/bold] (check spelling if unexpected).")
+    for category, sub, term in unseen[:limit]:
+        console.print(f"  {category} / {sub}: {term}")
+
+
+def _prefect_env() -> None:
+    """Prefect runs offline in the project: its state in ./.prefect, no telemetry, patient startup on 2 cores."""
+    os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / ".prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    # pv prints its own one-line errors and records them in signal_run; Prefect's tracebacks only with --debug
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if os.environ.get("PV_DEBUG") else "CRITICAL")
+
+
+@app.command()
+def run(
+    db_path: DbOption = None,
+    inbox: Annotated[Path | None, typer.Option(help="Folder of quarterly zips (default: the configured inbox, else sample_data/).")] = None,
+    config: ConfigOption = None,
+    wait: Annotated[bool, typer.Option("--wait", help="If another run holds the database, wait for it instead of stopping.")] = False,
+) -> None:
+    """Run the nightly signal flow once, now: ingest new quarters, validate, standardize, score, detect and
+    compare signals, write the run's report."""
+    from pv import runs
+    from pv.cli.data import _print_summary
+    from pv.config import load_config
+    from pv.status import summary
+
+    _prefect_env()
+    cfg = load_config(config)
+    db_file = cfg.db_path(db_path)
+    if inbox is None and cfg.source == "defaults":
+        inbox = default_sample_dir()
+        runs.check_demo_inbox(db_file)
+    runs.check_inbox(inbox or cfg.inbox)          # say it now rather than after Prefect has started
+    if not wait:
+        with runs.run_lock(db_file):
+            pass
+    from flows.server import local_api
+
+    from flows import nightly
+
+    with console.status("Starting Prefect's local API") as line:
+        def step(name: str, seconds: float | None) -> None:
+            if seconds is None:
+                line.update(f"Running the signal flow: {name}")
+            else:
+                console.print(f"  [green]done[/green] {name} ({seconds:.1f} s)", highlight=False)
+
+        nightly.STEP_LISTENERS.append(step)
+        try:
+            with local_api():
+                line.update("Running the signal flow")
+                result = nightly.nightly_signal_run(inbox=str(inbox) if inbox else None, database=db_path,
+                                                    config=str(config) if config else None, wait=wait)
+        finally:
+            nightly.STEP_LISTENERS.remove(step)
+    if result is None or not isinstance(result, dict):   # Prefect returned a failed state instead of raising
+        raise PvError("The signal run did not complete; `pv status` shows its error.")
+    loaded = result["loaded"]
+    if loaded:
+        for r in loaded:
+            console.print(f"  {r['quarter']}: {r['status']}, {r['rows']:,} rows, {r['quarantined']:,} quarantined")
+    else:
+        console.print("No new quarter in the inbox.")
+    _print_summary(summary(db.connect(db_file, read_only=True)))
+    console.print(f"[bold]Run {result['run_id']}[/bold]: {result['n_signals']:,} signal(s) "
+                  f"({', '.join(cfg.signal_criteria)}); new {result['new']}, persisting {result['persisting']}, "
+                  f"no longer met {result['no_longer_met']}.")
+    console.print(f"Run report: {result['report']}/  (signal_report.html/.pdf/.xlsx, CSVs, manifest.json, "
+                  "data_quality.html)")
+    console.print('See them: pv query "select * from signal_history"')
+
+
+@app.command()
+def report(
+    db_path: DbOption = None,
+    run: Annotated[str, typer.Option("--run", help="latest, or a run id.")] = "latest",
+    drug: Annotated[list[str] | None, typer.Option("--drug", help="Drug(s) to report on (default: drugs_of_interest).")] = None,
+    format: Annotated[str, typer.Option("--format", help="Comma-separated: html,pdf,xlsx,csv.")] = "html,pdf,xlsx,csv",
+    out: Annotated[Path | None, typer.Option(help="Folder to write into (default: reports/<database name>/<run_id>/).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write the signal report of a run: HTML and PDF, XLSX, CSV, and manifest.json with every file's SHA-256."""
+    from pv.config import load_config
+    from pv.report import build_report, resolve_run
+    from pv.runs import run_report_dir
+
+    cfg = load_config(config)
+    con = db.connect(cfg.db_path(db_path), read_only=True)
+    run_id = resolve_run(con, run)["run_id"]
+    target = out or run_report_dir(cfg, cfg.db_path(db_path), run_id)
+    formats = tuple(f.strip() for f in format.split(",") if f.strip())
+    with status_line("Writing the report"):
+        result = build_report(con, target, run=run_id, drugs=drug or None, formats=formats)
+    console.print(f"Report for run {run_id} ({', '.join(result.manifest['drugs'])}; {result.n_signals} signal(s)) "
+                  f"written to {result.out_dir}/:")
+    for f in result.files:
+        console.print(f"  {f.name}")
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    port: Annotated[int, typer.Option(help="Port of the local Prefect server (loopback only).")] = 4200,
+) -> None:
+    """Start a local Prefect server on 127.0.0.1 and run the nightly flow on its schedule (see the UI)."""
+    import subprocess
+    import urllib.request
+
+    from pv.config import load_config
+
+    _prefect_env()
+    cfg = load_config(config)
+    url = f"http://127.0.0.1:{port}/api"
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                               "--port", str(port)], env={**os.environ, "PREFECT_API_URL": ""})
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(1)
+        else:
+            raise PvError(f"The Prefect server did not answer on {url} within 2 minutes.")
+        os.environ["PREFECT_API_URL"] = url
+        console.print(f"Prefect UI: http://127.0.0.1:{port}  - nightly flow scheduled '{cfg.schedule}'. Ctrl-C stops.")
+        from flows.nightly import nightly_signal_run
+
+        nightly_signal_run.serve(name="nightly", cron=cfg.schedule,
+                                 parameters={"config": str(config) if config else None})
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@app.command()
+def subgroups(
+    drug: Annotated[list[str], typer.Option("--drug", help="Drug (active ingredient), one or more.")],
+    db_path: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Statistics by sex and by age band for a drug, on the latest completed run's scores."""
+    from pv import runs
+    from pv.config import load_config
+
+    cfg = load_config(config)
+    cfg.drugs_of_interest = [d.strip().upper() for d in drug]
+    con = db.connect(cfg.db_path(db_path))
+    row = db.one(con, "select run_id, score_run_id from signal_run where status = 'completed' order by run_id desc limit 1") \
+        if db.table_exists(con, "signal_run") else None
+    if not row:
+        raise PvError("No completed run yet: run `pv run` first.")
+    scored = {r[0] for r in con.execute("select distinct drug from drug_event_score where run_id = $s",
+                                        {"s": row[1]}).fetchall()}
+    unknown = [d for d in cfg.drugs_of_interest if d not in scored]
+    if unknown:
+        raise PvError(f"No scores for {', '.join(unknown)} in run {row[0]}: give an active ingredient as it appears in "
+                      "the view drug_event_scores (column drug).")
+    n = runs.subgroups(con, row[0], row[1], cfg)
+    console.print(f"{n:,} subgroup rows for {', '.join(cfg.drugs_of_interest)} (run {row[0]}).")
+    console.print('See them: pv query "select * from signal_subgroup where drug = \'NAME\'"')
+
+
