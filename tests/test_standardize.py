@@ -252,7 +252,7 @@ def test_incremental_builds_equal_a_full_build(con, tmp_path):
     assert standardize.build(con)["reason"] == "2 new load(s)"
     text = CAERS_ROWS.read_text().split("\n", 1)[1]
     (tmp_path / "caers.csv").write_text("report_id,drug,event,sex\n" + text)
-    ingest_report_csv(con, tmp_path / "caers.csv", source_name="caers")
+    ingest_report_csv(con, tmp_path / "caers.csv", source_name="caers", mix_synthetic=True)
     assert standardize.build(con)["mode"] == "incremental"
     # the sample's follow-ups and deletions reached cases of earlier quarters
     assert con.execute("select count(*) from case_report where n_versions > 1").fetchall()[0][0] > 100

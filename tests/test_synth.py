@@ -23,7 +23,8 @@ def test_layout_is_fdas(quarters):
         names = sorted(zf.namelist())
         demo = zf.read("ASCII/DEMO19Q1.txt").decode().splitlines()
     assert names == ["ASCII/DEMO19Q1.txt", "ASCII/DRUG19Q1.txt", "ASCII/INDI19Q1.txt", "ASCII/OUTC19Q1.txt",
-                     "ASCII/REAC19Q1.txt", "ASCII/RPSR19Q1.txt", "ASCII/THER19Q1.txt", "Deleted/DELETE19Q1.txt"]
+                     "ASCII/REAC19Q1.txt", "ASCII/RPSR19Q1.txt", "ASCII/THER19Q1.txt", "Deleted/DELETE19Q1.txt",
+                     "PV_SYNTHETIC.txt"]                   # the marker: synthetic wherever the zip goes
     assert demo[0].startswith("primaryid$caseid$caseversion$i_f_code$") and demo[0].endswith("occr_country$")
     assert all(line.endswith("$") and line.count("$") == 25 for line in demo)
 

@@ -121,9 +121,8 @@ def run(
     if not wait:
         with runs.run_lock(db_file):
             pass
-    from flows.server import local_api
-
     from flows import nightly
+    from flows.server import local_api
 
     with console.status("Starting Prefect's local API") as line:
         def step(name: str, seconds: float | None) -> None:
@@ -194,12 +193,14 @@ def serve(
     import urllib.request
 
     from pv.config import load_config
+    from pv.procs import die_with_parent
 
     _prefect_env()
     cfg = load_config(config)
     url = f"http://127.0.0.1:{port}/api"
     server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                               "--port", str(port)], env={**os.environ, "PREFECT_API_URL": ""})
+                               "--port", str(port)], env={**os.environ, "PREFECT_API_URL": ""},
+                              preexec_fn=die_with_parent())   # the server goes when `pv serve` goes, even on kill -9
     try:
         for _ in range(120):
             try:
