@@ -86,7 +86,7 @@ def main() -> None:
     except Exception as exc:  # the click usage errors and anything unexpected
         import click
 
-        if isinstance(exc, click.exceptions.Abort):     # click turns Ctrl-C into Abort
+        if isinstance(exc, click.exceptions.Abort) or _interrupted(exc):  # click turns Ctrl-C into Abort
             err.print(f"[red]{INTERRUPTED}[/red]", highlight=False)
             sys.exit(130)
         if isinstance(exc, click.exceptions.ClickException):
@@ -96,6 +96,17 @@ def main() -> None:
             raise
         err.print(f"[red]error:[/red] {explain(exc)}", highlight=False)
         sys.exit(1)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Ctrl-C reached DuckDB mid-statement: it raises its own InterruptException, and a clean-up statement after it
+    may raise another error in its place; the interruption is somewhere in the chain."""
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "InterruptException":
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def explain(exc: BaseException) -> str:

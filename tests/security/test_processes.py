@@ -128,6 +128,9 @@ def test_a_zip_that_lies_about_its_sizes_is_refused_before_reading(tmp_path):
         discover(_lying_zip(tmp_path / "b.zip", declared_size=3_000_000_000))
 
 
+@pytest.mark.xfail(strict=True, reason="known defect (issue 16 item 11, open): Ctrl-C while DuckDB runs a statement "
+                   "of the ingest transaction surfaces as 'TransactionContext Error: Current transaction is aborted' "
+                   "(exit 1) instead of the interruption (exit 130); the database is still rolled back")
 def test_ctrl_c_during_ingest_exits_130_and_says_so(tmp_path):
     from pv import synth
 
