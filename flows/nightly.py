@@ -10,12 +10,15 @@ Run once with ``pv run`` (or ``python flows/nightly.py``); on a schedule with ``
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from typing import NamedTuple
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.exceptions import MissingContextError
 
 from pv import db, runs
 from pv import standardize as pv_standardize
@@ -27,14 +30,26 @@ from pv.signals import score as pv_score
 
 # Listeners told when a step starts and ends (the command line shows them): (step, seconds or None at the start).
 STEP_LISTENERS: list[Callable[[str, float | None], None]] = []
-BUSY_TIMEOUT = {"seconds": 600.0}   # set from the configuration at the start of each run
 
 
-def _connect(db_path: str):
-    """A writing connection that waits (with backoff) while a reader holds the file."""
-    log = get_run_logger()
-    return db.connect(db_path, create=True, busy_timeout=BUSY_TIMEOUT["seconds"],
-                      on_wait=lambda msg: log.warning("waiting: %s", msg))
+class Database(NamedTuple):
+    """The database a run writes, and how long a task waits for a reader to let go of it (``busy_timeout``)."""
+
+    path: str
+    busy_timeout: float
+
+
+def _connect(database: Database):
+    """A writing connection that waits (with backoff) while a reader holds the file, saying so in the run log."""
+    return db.connect(database.path, create=True, busy_timeout=database.busy_timeout, on_wait=_log_wait)
+
+
+def _log_wait(message: str) -> None:
+    try:
+        log = get_run_logger()
+    except MissingContextError:      # called outside a flow run (scripts, tests)
+        log = logging.getLogger(__name__)
+    log.warning("waiting: %s", message)
 
 
 def _retry_on_io_error(task, task_run, state) -> bool:
@@ -49,78 +64,78 @@ def _retry_on_io_error(task, task_run, state) -> bool:
 
 
 @task(name="find new files")
-def find_new_sources(db_path: str, inbox: str) -> list[str]:
-    with _connect(db_path) as con:
+def find_new_sources(database: Database, inbox: str) -> list[str]:
+    with _connect(database) as con:
         return runs.new_inbox_sources(con, inbox)
 
 
 @task(name="ingest", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io_error)
-def ingest_source(db_path: str, source: str, max_bad_rate: float) -> list[dict]:
-    with _connect(db_path) as con:
+def ingest_source(database: Database, source: str, max_bad_rate: float) -> list[dict]:
+    with _connect(database) as con:
         results = ingest_path(con, source, max_bad_rate=max_bad_rate)
     return [{"quarter": r.quarter, "status": r.status, "rows": sum(r.rows.values()), "quarantined": r.n_quarantined}
             for r in results]
 
 
 @task(name="standardize")
-def standardize_layer(db_path: str) -> dict:
-    with _connect(db_path) as con:
+def standardize_layer(database: Database) -> dict:
+    with _connect(database) as con:
         return pv_standardize.build(con)
 
 
 @task(name="validate standardized layer")
-def validate_standardized_layer(db_path: str, run_id: int, quarters: list[str]) -> int:
-    with _connect(db_path) as con:
+def validate_standardized_layer(database: Database, run_id: int, quarters: list[str]) -> int:
+    with _connect(database) as con:
         outcomes = pv_validate.validate_standardized(con, quarters)
         pv_validate.record(con, run_id, None, None, outcomes)
     return sum(not o.success for o in outcomes)
 
 
 @task(name="score")
-def score_pairs(db_path: str, cfg: PvConfig) -> int:
+def score_pairs(database: Database, cfg: PvConfig) -> int:
     settings = ScoreSettings(roles=cfg.roles, collapse_duplicates=cfg.collapse_duplicates, stratified=cfg.stratified,
                              continuity_correction=cfg.continuity_correction, categories=cfg.categories,
                              criteria=cfg.all_criteria())
-    with _connect(db_path) as con:
+    with _connect(database) as con:
         return pv_score(con, settings).run_id
 
 
 @task(name="detect signals")
-def detect_signals(db_path: str, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
-    with _connect(db_path) as con:
+def detect_signals(database: Database, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
+    with _connect(database) as con:
         return runs.record_signals(con, run_id, score_run_id, cfg)
 
 
 @task(name="time to signal")
-def time_to_signal(db_path: str, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
-    with _connect(db_path) as con:
+def time_to_signal(database: Database, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
+    with _connect(database) as con:
         return runs.time_to_signal(con, run_id, score_run_id, cfg)
 
 
 @task(name="subgroups")
-def subgroup_scores(db_path: str, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
-    with _connect(db_path) as con:
+def subgroup_scores(database: Database, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
+    with _connect(database) as con:
         return runs.subgroups(con, run_id, score_run_id, cfg)
 
 
 @task(name="compare with the previous run")
-def compare_with_previous(db_path: str, run_id: int, score_run_id: int) -> runs.Comparison:
-    with _connect(db_path) as con:
+def compare_with_previous(database: Database, run_id: int, score_run_id: int) -> runs.Comparison:
+    with _connect(database) as con:
         return runs.complete_run(con, run_id, score_run_id, report_pending=True)
 
 
 @task(name="write the run's report")
-def write_run_report(db_path: str, run_id: int, cfg: PvConfig) -> str:
-    out = runs.run_report_dir(cfg, db_path, run_id)
-    with _connect(db_path) as con:
+def write_run_report(database: Database, run_id: int, cfg: PvConfig) -> str:
+    out = runs.run_report_dir(cfg, database.path, run_id)
+    with _connect(database) as con:
         written = str(runs.write_run_report(con, run_id, out, cfg))
         runs.finish_run(con, run_id)
     return written
 
 
 @task(name="publish a copy for analysts", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io_error)
-def publish(db_path: str, dest: str) -> str:
-    return str(runs.publish_copy(db_path, dest))
+def publish(database: Database, dest: str) -> str:
+    return str(runs.publish_copy(database.path, dest))
 
 
 class _Clock:
@@ -151,42 +166,42 @@ def nightly_signal_run(inbox: str | None = None, database: str | None = None, co
     inbox = inbox or cfg.inbox
     db_path = cfg.db_path(database)
     log = get_run_logger()
-    BUSY_TIMEOUT["seconds"] = cfg.busy_timeout
+    target = Database(db_path, cfg.busy_timeout)
     with runs.run_lock(db_path, wait=wait):
-        with _connect(db_path) as con:
+        with _connect(target) as con:
             run_id = runs.start_run(con, cfg)
         clock = _Clock()
         try:
             with clock("ingest"):
-                loaded = [r for source in find_new_sources(db_path, inbox)
-                          for r in ingest_source(db_path, source, cfg.max_bad_rate)]
+                loaded = [r for source in find_new_sources(target, inbox)
+                          for r in ingest_source(target, source, cfg.max_bad_rate)]
             log.info("loaded %d new quarter(s)", len(loaded))
             with clock("standardize"):
-                built = standardize_layer(db_path)
+                built = standardize_layer(target)
             log.info("standardized layer: %s build (%s), %d case(s) rebuilt", built["mode"], built["reason"],
                      built["cases_rebuilt"])
             new_quarters = sorted({r["quarter"] for r in loaded if r["quarter"] and r["status"] != "skipped"})
             if new_quarters:
                 with clock("validate standardized"):
-                    validate_standardized_layer(db_path, run_id, new_quarters)
+                    validate_standardized_layer(target, run_id, new_quarters)
             with clock("score"):
-                score_run_id = score_pairs(db_path, cfg)
+                score_run_id = score_pairs(target, cfg)
             with clock("signals, time to signal, subgroups"):
-                n_signals = detect_signals(db_path, run_id, score_run_id, cfg)
-                time_to_signal(db_path, run_id, score_run_id, cfg)
-                subgroup_scores(db_path, run_id, score_run_id, cfg)
+                n_signals = detect_signals(target, run_id, score_run_id, cfg)
+                time_to_signal(target, run_id, score_run_id, cfg)
+                subgroup_scores(target, run_id, score_run_id, cfg)
             with clock("compare"):
-                comparison = compare_with_previous(db_path, run_id, score_run_id)
+                comparison = compare_with_previous(target, run_id, score_run_id)
             with clock("report"):
-                report = write_run_report(db_path, run_id, cfg)
-            with _connect(db_path) as con:
+                report = write_run_report(target, run_id, cfg)
+            with _connect(target) as con:
                 runs.record_step_times(con, run_id, clock.seconds)
         except BaseException as exc:
-            with _connect(db_path) as con:
+            with _connect(target) as con:
                 runs.fail_run(con, run_id, exc)
             raise
         if cfg.published_copy:
-            publish(db_path, cfg.published_copy)
+            publish(target, cfg.published_copy)
     create_markdown_artifact(markdown=runs.markdown_summary(run_id, comparison, cfg), key="pv-signals",
                              description=f"pv signal run {run_id}")
     return {"run_id": run_id, "loaded": loaded, "n_signals": n_signals, "new": len(comparison.new),

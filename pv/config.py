@@ -137,5 +137,5 @@ def _explain(error: dict) -> str:
     got = error.get("input")
     shown = f"{got!r}" if not isinstance(got, dict) else "a table"
     message = error["msg"][0].lower() + error["msg"][1:]
-    example = f" (e.g. {_EXAMPLES[top]})" if top in _EXAMPLES and error["type"] in {"list_type"} else ""
+    example = f" (e.g. {_EXAMPLES[top]})" if top in _EXAMPLES and error["type"] == "list_type" else ""
     return f"{where} {message.replace('input should be', 'must be')}, got {shown}{example}"

@@ -6,8 +6,8 @@ Two guards:
 
 * every child pv starts asks the Linux kernel to kill it when its parent dies (``prctl(PR_SET_PDEATHSIG)``;
   elsewhere :func:`die_with_parent` does nothing and the second guard applies);
-* temporary folders carry the owner's PID in their name (``pv-pdf-<pid>-...``), and the next pv process removes
-  the ones whose owner is gone (:func:`remove_orphaned_dirs`).
+* temporary folders carry the owner's PID in their name (``pv-pdf-<pid>-...``, ``.pv-partial-<pid>-<run>``), and
+  the next pv process removes the ones whose owner is gone (:func:`remove_orphaned_dirs`).
 """
 
 from __future__ import annotations
@@ -49,17 +49,23 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def owned_temp_dir(kind: str) -> tempfile.TemporaryDirectory:
-    """A temporary folder named ``pv-<kind>-<pid>-...`` so an orphan can be recognised later."""
-    return tempfile.TemporaryDirectory(prefix=f"pv-{kind}-{os.getpid()}-")
+def owned_prefix(prefix: str) -> str:
+    """``<prefix><pid>-``: the start of a folder name that says which process owns the folder."""
+    return f"{prefix}{os.getpid()}-"
 
 
-def remove_orphaned_dirs(kind: str, base: str | os.PathLike | None = None) -> list[Path]:
-    """Remove ``pv-<kind>-<pid>-*`` folders whose process is gone; returns what was removed."""
+def owned_temp_dir(prefix: str) -> tempfile.TemporaryDirectory:
+    """A temporary folder named ``<prefix><pid>-...`` so an orphan can be recognised later."""
+    return tempfile.TemporaryDirectory(prefix=owned_prefix(prefix))
+
+
+def remove_orphaned_dirs(prefix: str, base: str | os.PathLike | None = None) -> list[Path]:
+    """Remove the ``<prefix><pid>-*`` folders in ``base`` (default: the temporary folder) whose process is gone;
+    returns what was removed."""
     base = Path(base or tempfile.gettempdir())
-    pattern = re.compile(rf"^pv-{re.escape(kind)}-(\d+)-")
+    pattern = re.compile(rf"^{re.escape(prefix)}(\d+)-")
     removed = []
-    for path in base.glob(f"pv-{kind}-*"):
+    for path in base.glob(f"{prefix}*"):
         match = pattern.match(path.name)
         if match and path.is_dir() and not pid_alive(int(match.group(1))):
             shutil.rmtree(path, ignore_errors=True)

@@ -134,11 +134,15 @@ def check_demo_inbox(db_path: str | os.PathLike) -> None:
     path = Path(db_path)
     if not path.exists():
         return
+    from pv.ingest.faers import n_loads_in_force
+
     with db.connect(path, read_only=True) as con:
         if not db.table_exists(con, "ingest_log"):
             return
-        n_real = db.one(con, "select count(*) from ingest_log where status = 'loaded' and "
-                             "not coalesce(is_synthetic, false)")[0]
+        if "is_synthetic" in db.table_columns(con, "ingest_log"):
+            n_real = n_loads_in_force(con, synthetic=False)
+        else:   # written before loads were marked: nothing is known to be synthetic
+            n_real = db.one(con, "select count(*) from ingest_log where status = 'loaded'")[0]
     if n_real:
         raise PvError(f"{path} holds {n_real} load(s) of real reports, and without --inbox or a pv.toml `pv run` "
                       "would add the bundled synthetic sample data to them. Pass --inbox DIR (or set inbox in "
@@ -325,14 +329,10 @@ def write_run_report(con: duckdb.DuckDBPyConnection, run_id: int, out_dir: str |
     ``out_dir`` and moved into place whole: a run killed here leaves no half report where the report belongs."""
     from pv import report
     from pv import validate as pv_validate
-    from pv.procs import remove_orphaned_dirs
 
-    remove_orphaned_dirs("pdf")
     out = Path(out_dir)
     database = report.database_identity(con)
-    report.check_target(out, database, run_id)
-    work = report.staging_dir(out)
-    try:
+    with report.staged(out, database, run_id) as work:
         signals = con.sql("select level, drug, event, a, expected, prr, prr_lower, prr_upper, ror, ror_lower, "
                           "ror_upper, chi2_yates, ic, ic025, ic975, ebgm, eb05, eb95, "
                           "array_to_string(criteria_met, ',') as criteria_met from signal where run_id = $id "
@@ -354,9 +354,6 @@ def write_run_report(con: duckdb.DuckDBPyConnection, run_id: int, out_dir: str |
         else:   # the manifest names the database even when no drug of interest was scored
             (work / "manifest.json").write_text(json.dumps({"run_id": run_id, "database": database,
                                                             "drugs": []}, indent=2) + "\n", encoding="utf-8")
-        report.move_into_place(work, out)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return out
 
 

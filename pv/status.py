@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from pv import db
+from pv.ingest.faers import require_current_schema
 
 
 def summary(con: duckdb.DuckDBPyConnection, top_unmapped: int = 0) -> dict:
@@ -12,12 +13,13 @@ def summary(con: duckdb.DuckDBPyConnection, top_unmapped: int = 0) -> dict:
     s: dict = {"db": path[0] if path else ":memory:", "loads": [], "standardized": False}
     if not db.table_exists(con, "ingest_log"):
         return s
+    require_current_schema(con)
     s["loads"] = [
         dict(zip(("quarter", "format", "source_path", "n_reports", "n_quarantined", "finished_at", "source_name",
                   "is_synthetic"), row, strict=True))
         for row in con.execute(
             # n_reports: DEMO rows of a quarter, distinct report ids of a CSV (never its rows)
-            "select quarter, format, source_path, coalesce(n_reports, n_demo, 0), n_quarantined, finished_at, "
+            "select quarter, format, source_path, coalesce(n_reports, 0), n_quarantined, finished_at, "
             "source_name, coalesce(is_synthetic, false) "
             "from ingest_log where status = 'loaded' order by quarter nulls last, load_id"
         ).fetchall()

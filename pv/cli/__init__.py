@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,40 +74,46 @@ INTERRUPTED = ("interrupted: the step that was running was rolled back; the data
 
 
 def main() -> None:
+    signal.signal(signal.SIGINT, _note_sigint)
     try:
-        app(standalone_mode=False)
-    except PvError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        sys.exit(1)
-    except KeyboardInterrupt:
+        # Without standalone mode typer returns an exit code instead of exiting: Ctrl-C comes back as 130.
+        code = app(standalone_mode=False)
+    except (KeyboardInterrupt, typer.Exit, Exception) as exc:
+        code = _report(exc)
+    if code == 130:
         err.print(f"[red]{INTERRUPTED}[/red]", highlight=False)
-        sys.exit(130)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # the click usage errors and anything unexpected
-        import click
-
-        if isinstance(exc, click.exceptions.Abort) or _interrupted(exc):  # click turns Ctrl-C into Abort
-            err.print(f"[red]{INTERRUPTED}[/red]", highlight=False)
-            sys.exit(130)
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if os.environ.get("PV_DEBUG"):
-            raise
-        err.print(f"[red]error:[/red] {explain(exc)}", highlight=False)
-        sys.exit(1)
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
-def _interrupted(exc: BaseException) -> bool:
-    """Ctrl-C reached DuckDB mid-statement: it raises its own InterruptException, and a clean-up statement after it
-    may raise another error in its place; the interruption is somewhere in the chain."""
-    seen = 0
-    while exc is not None and seen < 20:
-        if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "InterruptException":
-            return True
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
-    return False
+def _report(exc: BaseException) -> int:
+    """Say what went wrong in one sentence; the exit code. (typer carries its own copy of click: its usage errors
+    are ``typer.TyperException``, not the ``click`` package's.)"""
+    if isinstance(exc, KeyboardInterrupt | typer.Abort) or _SIGINT_SEEN:
+        return 130
+    if isinstance(exc, typer.Exit):
+        return exc.exit_code
+    if isinstance(exc, PvError):
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        return 1
+    if isinstance(exc, typer.TyperException) and hasattr(exc, "show"):   # usage errors: click's own message
+        exc.show()
+        return getattr(exc, "exit_code", 2)
+    if os.environ.get("PV_DEBUG"):
+        raise exc
+    err.print(f"[red]error:[/red] {explain(exc)}", highlight=False)
+    return 1
+
+
+_SIGINT_SEEN: list[bool] = []
+
+
+def _note_sigint(signum, frame) -> None:
+    """Ctrl-C: remember it, then raise KeyboardInterrupt as Python does. A library may turn the interruption into
+    its own error on the way up (DuckDB's "Query interrupted", a rolled-back transaction's "transaction is
+    aborted"); the process still knows it was interrupted, whatever error arrives."""
+    _SIGINT_SEEN.append(True)
+    signal.default_int_handler(signum, frame)
 
 
 def explain(exc: BaseException) -> str:

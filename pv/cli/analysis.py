@@ -12,6 +12,7 @@ import typer
 
 from pv import db
 from pv.cli import ConfigOption, DbOption, app, console, default_sample_dir, status_line
+from pv.cli.data import print_summary
 from pv.errors import PvError
 
 
@@ -107,7 +108,6 @@ def run(
     """Run the nightly signal flow once, now: ingest new quarters, validate, standardize, score, detect and
     compare signals, write the run's report."""
     from pv import runs
-    from pv.cli.data import _print_summary
     from pv.config import load_config
     from pv.status import summary
 
@@ -139,15 +139,13 @@ def run(
                                                     config=str(config) if config else None, wait=wait)
         finally:
             nightly.STEP_LISTENERS.remove(step)
-    if result is None or not isinstance(result, dict):   # Prefect returned a failed state instead of raising
-        raise PvError("The signal run did not complete; `pv status` shows its error.")
     loaded = result["loaded"]
     if loaded:
         for r in loaded:
             console.print(f"  {r['quarter']}: {r['status']}, {r['rows']:,} rows, {r['quarantined']:,} quarantined")
     else:
         console.print("No new quarter in the inbox.")
-    _print_summary(summary(db.connect(db_file, read_only=True)))
+    print_summary(summary(db.connect(db_file, read_only=True)))
     console.print(f"[bold]Run {result['run_id']}[/bold]: {result['n_signals']:,} signal(s) "
                   f"({', '.join(cfg.signal_criteria)}); new {result['new']}, persisting {result['persisting']}, "
                   f"no longer met {result['no_longer_met']}.")

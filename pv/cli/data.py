@@ -65,11 +65,8 @@ def loads(
                       f"{r['n_quarantined']:,}", str(r["finished_at"])[:16], Path(r["source_path"]).name)
     console.print(table)
     for r in rows:
-        if r["warnings"]:
-            import json
-
-            for w in json.loads(r["warnings"]):
-                console.print(f"[yellow]load {r['load_id']}:[/yellow] {w}", highlight=False)
+        for warning in r["warnings"]:
+            console.print(f"[yellow]load {r['load_id']}:[/yellow] {warning}", highlight=False)
     console.print("Remove a load: pv unload ID --by NAME --reason TEXT (recorded; then `pv standardize`).")
 
 
@@ -160,10 +157,10 @@ def status(
 
     con = db.connect(db_path, read_only=True)
     s = summary(con, top_unmapped=unmapped)
-    _print_summary(s)
+    print_summary(s)
 
 
-def _print_summary(s: dict) -> None:
+def print_summary(s: dict) -> None:
     console.print(f"[bold]Database[/bold] {s['db']}")
     if s["loads"]:
         table = Table(title="Loaded sources", show_edge=False)

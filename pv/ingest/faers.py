@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from pv import db
-from pv.errors import InputRefused
+from pv.errors import InputRefused, PvError
 from pv.ingest.dollar import BadRow, decode_lines, parse_dollar_file
 from pv.ingest.layout import EXPECTED, KINDS, NOT_IN_AERS, RAW_TABLE, era_of
 from pv.ingest.sources import QuarterSource, discover
@@ -52,6 +52,19 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     db.execute(con, "standardized/macros")   # the validation batches use the date macros
 
 
+def require_current_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Read-only commands cannot bring an older database's tables up to this version; say how to."""
+    if db.table_exists(con, "ingest_log") and "n_reports" not in db.table_columns(con, "ingest_log"):
+        raise PvError("This database was written by an earlier version of pv; run `pv standardize` once (it brings "
+                      "the tables up to this version), then try again.")
+
+
+def n_loads_in_force(con: duckdb.DuckDBPyConnection, *, synthetic: bool) -> int:
+    """Loads in force that are synthetic demonstration data (``synthetic=True``) or real reports."""
+    return db.one(con, "select count(*) from ingest_log where status = 'loaded' and "
+                       "coalesce(is_synthetic, false) = $s", {"s": synthetic})[0]
+
+
 def ingest_path(con: duckdb.DuckDBPyConnection, path: str | Path, progress: Progress | None = None, *,
                 validate: bool = True, max_bad_rate: float = 0.05, mix_synthetic: bool = False) -> list[IngestResult]:
     """Ingest every quarter found in ``path`` (zip, quarter folder, or folder of zips)."""
@@ -66,8 +79,7 @@ def check_synthetic_mix(con: duckdb.DuckDBPyConnection, label: str, is_synthetic
     real reports into a demonstration database, unless asked (``--mix-synthetic``): every count would blend them."""
     if mix_synthetic:
         return
-    other = db.one(con, "select count(*) from ingest_log where status = 'loaded' and "
-                        "coalesce(is_synthetic, false) <> $s", {"s": is_synthetic})[0]
+    other = n_loads_in_force(con, synthetic=not is_synthetic)
     if not other:
         return
     if is_synthetic:

@@ -58,6 +58,11 @@ NUMERIC_KEYS: dict[str, tuple[str, ...]] = {
 # DEMO17Q2.txt, DEMO18Q1_new.txt, drug04q1.TXT, DELETE19Q1.txt ...
 MEMBER_RE = re.compile(r"^(demo|drug|reac|outc|ther|indi|rpsr|delete)(\d{2})q([1-4])(?:_new)?\.txt$", re.IGNORECASE)
 
+# The member every zip written by `pv synth` carries: ingest records the load as synthetic demonstration data,
+# `pv status`, the report and its manifest say so, and demo data is never mixed into a database of real reports
+# unless asked. Matched in any letter case.
+SYNTHETIC_MARKER = "PV_SYNTHETIC.txt"
+
 # The R export of AERS files names the phantom column behind a trailing '$' v23, v3 ...
 PHANTOM_RE = re.compile(r"^v\d+$")
 

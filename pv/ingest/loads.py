@@ -7,11 +7,13 @@ and the quarantine, and its log row stays, marked ``unloaded`` with who removed 
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 
 from pv import db
 from pv.errors import PvError
-from pv.ingest.faers import ensure_schema
+from pv.ingest.faers import ensure_schema, require_current_schema
 from pv.ingest.layout import RAW_TABLE
 
 RAW_TABLES = (*RAW_TABLE.values(), "raw_deleted_case", "raw_report_csv")
@@ -21,13 +23,17 @@ def list_loads(con: duckdb.DuckDBPyConnection, include_removed: bool = False) ->
     """Every load (the ones in force, or all with ``include_removed``), oldest first."""
     if not db.table_exists(con, "ingest_log"):
         return []
+    require_current_schema(con)
     rel = con.sql(
         "select load_id, status, format, coalesce(quarter, source_name) as what, "
-        "coalesce(n_reports, n_demo, n_report_rows, 0) as n_reports, n_quarantined, "
+        "coalesce(n_reports, 0) as n_reports, n_quarantined, "
         "coalesce(is_synthetic, false) as is_synthetic, finished_at, source_path, superseded_by, unloaded_at, "
         "unloaded_by, unload_reason, warnings "
         "from ingest_log where $all or status = 'loaded' order by load_id", params={"all": include_removed})
-    return [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()]
+    loads = [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()]
+    for load in loads:
+        load["warnings"] = json.loads(load["warnings"]) if load["warnings"] else []
+    return loads
 
 
 def unload(con: duckdb.DuckDBPyConnection, load_id: int, by: str, reason: str) -> dict:
@@ -44,9 +50,8 @@ def unload(con: duckdb.DuckDBPyConnection, load_id: int, by: str, reason: str) -
     removed = 0
     con.begin()
     try:
-        for table in RAW_TABLES:
-            removed += db.one(con, f"select count(*) from {table} where load_id = $id", {"id": load_id})[0]  # noqa: S608
-            db.execute(con, "raw/delete_load", {"load_id": load_id}, {"raw_table": table})
+        for table in RAW_TABLES:     # a delete answers with the number of rows it removed
+            removed += db.execute(con, "raw/delete_load", {"load_id": load_id}, {"raw_table": table})[0][0]
         con.execute("delete from quarantine where load_id = $id", {"id": load_id}).fetchall()
         con.execute("update ingest_log set status = 'unloaded', unloaded_at = current_localtimestamp(), "
                     "unloaded_by = $by, unload_reason = $why where load_id = $id",

@@ -15,6 +15,7 @@ of one source with the same id are one case. A new file never replaces an earlie
 from __future__ import annotations
 
 import codecs
+import hashlib
 import json
 import re
 import time
@@ -30,7 +31,6 @@ from pv import db
 from pv.errors import InputRefused
 from pv.ingest.dollar import BadRow
 from pv.ingest.faers import IngestResult, _quarantine, check_synthetic_mix, ensure_schema
-from pv.ingest.sources import file_sha256
 
 REQUIRED = ("report_id", "drug", "event")
 OPTIONAL = ("sex", "age_years", "country", "received_date", "role")
@@ -55,11 +55,14 @@ def ingest_report_csv(
         raise InputRefused(f"{path}: no such file.")
     source_name = source_name or default_source_name(path)
     started, t0 = datetime.now(), time.perf_counter()
-    sha = file_sha256(path)
+    sha, not_utf8 = _sha256_and_encoding(path)
     same = db.one(con, "select load_id from ingest_log where source_sha256 = $sha and status = 'loaded'", {"sha": sha})
     if same:
         return IngestResult(str(path), None, "skipped", same[0], message=f"{path.name} is already loaded (load {same[0]}); nothing to do.")
     check_synthetic_mix(con, str(path), False, mix_synthetic)
+    if not_utf8:
+        raise InputRefused(f"{path}: {not_utf8}; re-save the file as UTF-8 (e.g. from Excel: CSV UTF-8) and load it "
+                           "again.")
     table = _read(path)
     table, bad = _check_rows(table, path)
     earlier = con.execute(
@@ -111,7 +114,6 @@ def ingest_report_csv(
 
 
 def _read(path: Path) -> pa.Table:
-    _check_utf8(path)
     try:
         table = pacsv.read_csv(
             path,
@@ -149,31 +151,38 @@ def _read(path: Path) -> pa.Table:
     return pa.table(known)
 
 
-def _check_utf8(path: Path) -> None:
-    """Refuse a file that is not UTF-8, naming the first line that is not (read in blocks, never whole)."""
-    line = 1
+def _sha256_and_encoding(path: Path) -> tuple[str, str | None]:
+    """The file's SHA-256 and, if it is not UTF-8, where: one pass in blocks, never the whole file in memory."""
+    h = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
+    line, problem = 1, None
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError as exc:
-                bad_line = line + block[: exc.start].count(b"\n")
-                raise InputRefused(
-                    f"{path}: line {bad_line} is not UTF-8 (byte 0x{block[exc.start]:02x}); re-save the file as "
-                    "UTF-8 (e.g. from Excel: CSV UTF-8) and load it again."
-                ) from None
-            line += block.count(b"\n")
+            h.update(block)
+            if problem is None:
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    data = exc.object          # this block, after any bytes held over from the last one
+                    bad_line = line + data[: exc.start].count(b"\n")
+                    problem = f"line {bad_line} is not UTF-8 (byte 0x{data[exc.start]:02x})"
+                line += block.count(b"\n")
+    if problem is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            problem = f"line {line} ends in an incomplete UTF-8 character"
+    return h.hexdigest(), problem
 
 
 def _check_rows(table: pa.Table, path: Path) -> tuple[pa.Table, list[BadRow]]:
     trimmed = {c: pc.utf8_trim_whitespace(table[c]) for c in REQUIRED}
     bad_mask = pa.array([False] * table.num_rows, pa.bool_())
-    reasons: dict[int, str] = {}
+    reasons: dict[int, tuple[str, str]] = {}       # line -> (reason, check name); the first problem found wins
     for c in REQUIRED:
         empty = pc.fill_null(pc.equal(trimmed[c], ""), True)
         for ln in table["line_no"].filter(empty).to_pylist():
-            reasons.setdefault(ln, f"{c} is empty")
+            reasons.setdefault(ln, (f"{c} is empty", "csv.required_value"))
         bad_mask = pc.or_(bad_mask, empty)
     for c, limit in MAX_LENGTH.items():
         values = table[c]
@@ -181,15 +190,15 @@ def _check_rows(table: pa.Table, path: Path) -> tuple[pa.Table, list[BadRow]]:
         has_nul = pc.fill_null(pc.match_substring(values, "\x00"), False)
         for ln, n in zip(table["line_no"].filter(too_long).to_pylist(),
                          pc.utf8_length(values.filter(too_long)).to_pylist(), strict=True):
-            reasons.setdefault(ln, f"{c} is {n:,} characters long (limit {limit:,})")
+            reasons.setdefault(ln, (f"{c} is {n:,} characters long (limit {limit:,})", "csv.value_length"))
         for ln in table["line_no"].filter(has_nul).to_pylist():
-            reasons.setdefault(ln, f"{c} holds a NUL byte")
+            reasons.setdefault(ln, (f"{c} holds a NUL byte", "csv.nul_byte"))
         bad_mask = pc.or_(bad_mask, pc.or_(too_long, has_nul))
     role = pc.utf8_upper(pc.utf8_trim_whitespace(table["role"]))
     given = pc.fill_null(pc.not_equal(role, ""), False)          # empty or missing role -> PS, later
     bad_role = pc.and_(given, pc.invert(pc.is_in(role, pa.array(ROLES))))
     for ln, value in zip(table["line_no"].filter(bad_role).to_pylist(), table["role"].filter(bad_role).to_pylist(), strict=True):
-        reasons.setdefault(ln, f"role {value!r} is not one of PS, SS, C, I")
+        reasons.setdefault(ln, (f"role {value!r} is not one of PS, SS, C, I", "csv.role_code"))
     bad_mask = pc.or_(bad_mask, bad_role)
     if not reasons:
         return table, []
@@ -197,15 +206,6 @@ def _check_rows(table: pa.Table, path: Path) -> tuple[pa.Table, list[BadRow]]:
     bad_tbl = table.filter(bad_mask)
     raw = {ln: ",".join("" if v is None else str(v)[:200].replace("\x00", "\\0") for v in vals)
            for ln, *vals in zip(bad_tbl["line_no"].to_pylist(), *(bad_tbl[k].to_pylist() for k in keys), strict=True)}
-    rows = [BadRow(ln, raw[ln], reason, _check_name(reason)) for ln, reason in sorted(reasons.items())]
+    rows = [BadRow(ln, raw[ln], reason, check) for ln, (reason, check) in sorted(reasons.items())]
     return table.filter(pc.invert(bad_mask)), rows
 
-
-def _check_name(reason: str) -> str:
-    if "empty" in reason:
-        return "csv.required_value"
-    if "characters long" in reason:
-        return "csv.value_length"
-    if "NUL" in reason:
-        return "csv.nul_byte"
-    return "csv.role_code"

@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from pv.errors import InputRefused
-from pv.ingest.layout import MEMBER_RE, quarter_label
-
-SYNTHETIC_MARKER = "pv_synthetic.txt"   # pv.synth.SYNTHETIC_MARKER, compared in lower case
+from pv.ingest.layout import MEMBER_RE, SYNTHETIC_MARKER, quarter_label
 
 MAX_UNCOMPRESSED = 16 * 1024**3      # a real FAERS quarter is ~1.5 GB uncompressed
 MAX_RATIO = 100                      # real FAERS text compresses 5-10x
@@ -97,7 +95,7 @@ def discover(path: Path) -> list[QuarterSource]:
             src = loose.setdefault(str(file.parent) + "|" + quarter, QuarterSource(file.parent, quarter))
             _add_member(src, kind, str(file))
     for src in loose.values():
-        src.is_synthetic = any(p.name.lower() == SYNTHETIC_MARKER for p in src.path.iterdir())
+        src.is_synthetic = any(p.name.lower() == SYNTHETIC_MARKER.lower() for p in src.path.iterdir())
     sources.extend(loose.values())
     if not sources:
         raise InputRefused(
@@ -148,7 +146,7 @@ def _zip_source(path: Path) -> QuarterSource:
             )
         if info.is_dir():
             continue
-        if PurePosixPath(name).name.lower() == SYNTHETIC_MARKER:
+        if PurePosixPath(name).name.lower() == SYNTHETIC_MARKER.lower():
             synthetic = True
             continue
         m = MEMBER_RE.match(PurePosixPath(name).name)

@@ -13,6 +13,8 @@ import json
 import math
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
@@ -23,6 +25,8 @@ import pandas as pd
 
 from pv import __version__, db
 from pv.errors import PvError
+from pv.ingest.faers import require_current_schema
+from pv.procs import owned_prefix, remove_orphaned_dirs
 from pv.report.cells import XLSX_OPTIONS, neutralise_frame
 
 FORMATS = ("html", "pdf", "xlsx", "csv")
@@ -48,6 +52,7 @@ def resolve_run(con: duckdb.DuckDBPyConnection, run: str | int = "latest", *, wr
     own report is being written (status ``reporting``: a run is complete only when its report is)."""
     if not db.table_exists(con, "signal_run"):
         raise PvError("No signal run in this database yet: run `pv run` first.")
+    require_current_schema(con)
     if str(run) != "latest" and not str(run).strip().isdigit():
         raise PvError(f"--run takes 'latest' or a run id (a whole number), not {run!r}; the table signal_run "
                       "lists the runs.")
@@ -94,16 +99,11 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, run: st
         raise PvError(f"No scores for {', '.join(unknown)} in run {info['run_id']}: check the active-ingredient "
                       "name in the view drug_event_scores (pv query).")
     database = database_identity(con)
-    final = Path(out_dir)
     if not atomic:
-        return _write_report(con, final, info, drugs, formats, database)
-    check_target(final, database, info["run_id"])
-    work = staging_dir(final)
-    try:
+        return _write_report(con, Path(out_dir), info, drugs, formats, database)
+    with staged(Path(out_dir), database, info["run_id"]) as work:
         result = _write_report(con, work, info, drugs, formats, database)
-        move_into_place(work, final)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    final = Path(out_dir)
     return ReportResult(final, [final / f.name for f in result.files], result.n_signals, result.manifest)
 
 
@@ -133,8 +133,15 @@ def check_target(out: Path, database: dict, run_id: int) -> None:
                       "database's or run's report. Choose another --out, or set reports_dir in pv.toml.")
 
 
-def staging_dir(final: Path) -> Path:
-    """An empty folder beside ``final`` to write into (same file system, so the move is a rename)."""
+STAGING_PREFIX, REPLACED_PREFIX = ".pv-partial-", ".pv-replaced-"
+
+
+@contextmanager
+def staged(final: Path, database: dict, run_id: int) -> Iterator[Path]:
+    """A folder to write a report into, beside ``final`` (same file system), moved into place whole when the block
+    ends without error and removed otherwise: ``final`` holds a whole report or none. A folder that holds another
+    database's or another run's report is refused first; folders left by a killed pv process are removed."""
+    check_target(final, database, run_id)
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
     except PermissionError:
@@ -142,22 +149,20 @@ def staging_dir(final: Path) -> Path:
                       "--out (or reports_dir) you can write to.") from None
     if not os.access(final.parent, os.W_OK):
         raise PvError(f"Cannot write into {final.parent}: permission denied. Choose another --out (or reports_dir).")
-    work = final.parent / f".{final.name}.partial-{os.getpid()}"
+    for prefix in (STAGING_PREFIX, REPLACED_PREFIX):
+        remove_orphaned_dirs(prefix, final.parent)
+    work = final.parent / f"{owned_prefix(STAGING_PREFIX)}{final.name}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
-    return work
-
-
-def move_into_place(work: Path, final: Path) -> None:
-    """Replace ``final`` by ``work`` (the previous copy of the same report, if any, goes only once the new one is
-    whole)."""
-    old = None
-    if final.exists():
-        old = final.parent / f".{final.name}.old-{os.getpid()}"
-        os.replace(final, old)
-    os.replace(work, final)
-    if old is not None:
+    try:
+        yield work
+        old = final.parent / f"{owned_prefix(REPLACED_PREFIX)}{final.name}"
+        if final.exists():       # the previous copy of the same report goes only once the new one is whole
+            os.replace(final, old)
+        os.replace(work, final)
         shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _write_report(con, out: Path, info: dict, drugs: list[str], formats: tuple[str, ...],

@@ -6,8 +6,9 @@ processes (``python -m pv.report.pdf``) while this one draws the plots and lays 
 bookmarks included, with pypdf, and "Page x of y" is then laid over every page from one overlay document with the
 report's own page box, so the numbering runs through the whole file as if it had been rendered at once.
 
-The workers die with their parent and their temporary folders are removed by the next report if the parent
-was killed (``pv.procs``). Plain subprocesses rather than multiprocessing: they never re-import the caller's script, and the caller's DuckDB
+The workers die with their parent, and their temporary folders are removed by the next report if the parent
+was killed (``pv.procs``). Plain subprocesses rather than multiprocessing: they never re-import the caller's
+script, and the caller's DuckDB
 connection and threads stay out of them. PV_REPORT_PARALLEL=0 renders everything in this process.
 """
 
@@ -23,6 +24,8 @@ from pathlib import Path
 
 from pv.errors import PvError
 from pv.procs import die_with_parent, owned_temp_dir, remove_orphaned_dirs
+
+PART_DIR_PREFIX = "pv-pdf-"
 
 
 def html_to_pdf(html: str, base_url: str) -> bytes:
@@ -51,8 +54,8 @@ class BackgroundPdf:
         self._proc: subprocess.Popen | None = None
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         if background:
-            remove_orphaned_dirs("pdf")              # left by a pv process that was killed
-            self._dir = owned_temp_dir("pdf")
+            remove_orphaned_dirs(PART_DIR_PREFIX)    # left by a pv process that was killed
+            self._dir = owned_temp_dir(PART_DIR_PREFIX)
             src = Path(self._dir.name) / "part.html"
             src.write_text(html, encoding="utf-8")
             env = dict(os.environ)

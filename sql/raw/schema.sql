@@ -157,3 +157,9 @@ alter table ingest_log add column if not exists unload_reason varchar;
 create table if not exists pv_database (database_id varchar not null, created_at timestamp not null);
 insert into pv_database
 select cast(uuid() as varchar), current_localtimestamp() where not exists (select 1 from pv_database);
+
+-- n_reports of loads made before the column existed: a quarter's DEMO rows, a CSV's distinct report ids.
+update ingest_log set n_reports = n_demo where n_reports is null and n_demo is not null;
+update ingest_log set n_reports = (
+    select count(distinct trim(r.report_id)) from raw_report_csv as r where r.load_id = ingest_log.load_id)
+where n_reports is null and format = 'report_csv';

@@ -180,3 +180,23 @@ def test_status_counts_reports_of_a_csv_not_its_rows(tmp_path):
     r = pv("status", "--db", str(db))
     row = next(line for line in r.stdout.splitlines() if "(csv)" in line)
     assert row.replace("│", " ").split()[2] == "3", row
+
+
+def test_usage_errors_are_the_command_lines_own_message():
+    r = pv("nosuch")
+    assert r.returncode == 2 and "No such command 'nosuch'" in r.stderr and "unexpected" not in r.stderr
+
+
+def test_a_database_of_an_earlier_version_is_explained_and_upgraded(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("report_id,drug,event\n" + "".join(f"{i},D{k},E{k}\n" for i in range(3) for k in range(4)))
+    db = tmp_path / "pv.duckdb"
+    assert pv("ingest", "--format", "csv", str(path), "--db", str(db)).returncode == 0
+    with duckdb.connect(str(db)) as con:        # as an earlier pv left it: no n_reports column
+        con.execute("alter table ingest_log drop column n_reports")
+    r = pv("status", "--db", str(db))
+    assert r.returncode == 1 and "written by an earlier version of pv; run `pv standardize` once" in said(r)
+    assert pv("standardize", "--db", str(db)).returncode == 0
+    with duckdb.connect(str(db), read_only=True) as con:    # the upgrade counted the CSV's reports, not rows
+        assert con.execute("select n_reports from ingest_log").fetchall() == [(3,)]
+    assert pv("status", "--db", str(db)).returncode == 0

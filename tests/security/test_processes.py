@@ -45,9 +45,21 @@ def test_a_reader_never_breaks_a_writer_that_waits(tmp_path):
     reader.wait()
 
 
-def test_the_flow_tasks_wait_for_readers():
+def test_the_flow_tasks_wait_for_readers(tmp_path, monkeypatch):
+    from flows import nightly
+
+    waits = []
+    monkeypatch.setattr(nightly, "_log_wait", waits.append)     # the run log, outside a flow run
+
     source = (ROOT / "flows" / "nightly.py").read_text()
-    assert "busy_timeout=BUSY_TIMEOUT" in source and "with db.connect(" not in source
+    assert "with db.connect(" not in source            # every task connects through nightly._connect
+    path = tmp_path / "pv.duckdb"
+    duckdb.connect(str(path)).close()
+    reader = _reader(path, 2)
+    with nightly._connect(nightly.Database(str(path), busy_timeout=60)) as con:
+        con.execute("create table t as select 1").fetchall()
+    reader.wait()
+    assert waits and "in use by another process" in waits[0] and f"PID {reader.pid}" in waits[0]
 
 
 def test_children_die_with_their_parent_when_it_is_killed(tmp_path):
@@ -80,6 +92,20 @@ def test_children_die_with_their_parent_when_it_is_killed(tmp_path):
     assert not alive
 
 
+def test_a_report_folder_left_by_a_killed_process_is_removed(tmp_path):
+    from pv.report import staged
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = tmp_path / f".pv-partial-{dead.stdout.strip()}-7"
+    left.mkdir()
+    (left / "scores.csv").write_text("half")
+    database = {"path": "x", "database_id": "id", "created_at": None}
+    with staged(tmp_path / "8", database, 8) as work:
+        (work / "manifest.json").write_text('{"run_id": 8, "database": {"database_id": "id"}}')
+    assert not left.exists() and (tmp_path / "8" / "manifest.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["8"]
+
+
 def test_temporary_folders_of_a_killed_process_are_removed(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     orphan = tmp_path / f"pv-pdf-{dead.stdout.strip()}-abc"
@@ -87,7 +113,7 @@ def test_temporary_folders_of_a_killed_process_are_removed(tmp_path):
     (orphan / "part.html").write_text("x")
     mine = tmp_path / f"pv-pdf-{os.getpid()}-def"
     mine.mkdir()
-    assert procs.remove_orphaned_dirs("pdf", tmp_path) == [orphan]
+    assert procs.remove_orphaned_dirs("pv-pdf-", tmp_path) == [orphan]
     assert not orphan.exists() and mine.exists()
 
 
@@ -95,7 +121,9 @@ def test_an_orphaned_local_api_is_stopped_by_the_next_run(tmp_path, monkeypatch)
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
     from flows import server
 
-    fake = subprocess.Popen([sys.executable, "-c", "import time, sys; time.sleep(60)", server.SERVER_APP])
+    fake = subprocess.Popen([sys.executable, "-c", "import time; print('up', flush=True); time.sleep(60)",
+                             server.SERVER_APP], stdout=subprocess.PIPE, text=True)
+    assert fake.stdout.readline().strip() == "up"          # running its own command line, not still forking
     server.pid_file().write_text(f"{fake.pid} 1234\n")
     assert server.stop_orphaned_api()
     assert fake.wait(timeout=10) == -signal.SIGTERM
@@ -128,9 +156,6 @@ def test_a_zip_that_lies_about_its_sizes_is_refused_before_reading(tmp_path):
         discover(_lying_zip(tmp_path / "b.zip", declared_size=3_000_000_000))
 
 
-@pytest.mark.xfail(strict=True, reason="known defect (issue 16 item 11, open): Ctrl-C while DuckDB runs a statement "
-                   "of the ingest transaction surfaces as 'TransactionContext Error: Current transaction is aborted' "
-                   "(exit 1) instead of the interruption (exit 130); the database is still rolled back")
 def test_ctrl_c_during_ingest_exits_130_and_says_so(tmp_path):
     from pv import synth
 
