@@ -19,7 +19,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pv.errors import PvError
-from pv.report.cells import neutralise_arrow
 
 EXPORT_FORMATS = ("csv", "json", "parquet")
 LIST_SEPARATOR = "; "
@@ -70,6 +69,8 @@ def export(table: pa.Table, fmt: str, out: str | os.PathLike) -> Path:
     try:
         if fmt == "csv":
             import pyarrow.csv as pacsv
+
+            from pv.report.cells import neutralise_arrow  # (pv.report loads pandas: only when exporting)
 
             pacsv.write_csv(neutralise_arrow(flatten_lists(table)), tmp)
         elif fmt == "parquet":

@@ -102,7 +102,7 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = False, cre
                     "(`published_copy` in pv.toml)."
                 ) from exc
             if on_wait:
-                on_wait(f"the database {path} is in use by another process{holder}; retrying in {delay:.0f} s")
+                on_wait(f"the database {path} is in use by another process{holder}; retrying in {delay:g} s")
             time.sleep(delay)
             delay = min(delay * 2, 30.0)
 

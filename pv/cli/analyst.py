@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pv import analyst, db
+from pv import db
 from pv.cli import DbOption, app, console, err
 from pv.errors import PvError
 
@@ -34,6 +34,8 @@ def query(
 ) -> None:
     """Run a read-only query and print it as a table, or write it to a file. Nothing else is ever written:
     the connection cannot ATTACH, COPY, EXPORT, INSTALL or LOAD, or read or write files."""
+    from pv import analyst
+
     if format != "table" and out is None:
         raise PvError(f"--format {format} needs --out FILE.")
     con = db.connect(db_path, analyst=True)
@@ -54,6 +56,8 @@ def shell(db_path: DbOption = None) -> None:
     """An interactive SQL shell on the database (read-only, locked down as `pv query`). End statements with ';',
     quit with .quit or Ctrl-D. While it is open a nightly run waits for it: use the published copy."""
     import readline  # noqa: F401  (line editing and history for input())
+
+    from pv import analyst
 
     con = db.connect(db_path, analyst=True)
     console.print(f"pv shell on {db.resolve_db_path(db_path)} (read-only). Tables: .tables; quit: .quit. "

@@ -33,13 +33,20 @@ def ingest(
         raise PvError(f"--format must be faers or csv, not {format!r}.")
     if format != "csv" and (source or replace or map_drugs):
         raise PvError("--source, --replace and --map-drugs apply to --format csv only.")
-    con = db.connect(db_path, create=True)
+    # the inputs are checked before the database is opened, so a mistyped path never leaves an empty database
     if format == "csv":
+        missing = [str(path) for path in paths if not path.is_file()]
+        if missing:
+            raise PvError(f"No such file: {', '.join(missing)}. Nothing was loaded.")
+        con = db.connect(db_path, create=True)
         with status_line("Ingesting"):
             results = [ingest_report_csv(con, path, source_name=source, map_drugs=map_drugs, replace=replace,
                                          mix_synthetic=mix_synthetic) for path in paths]
     else:
-        results = _ingest_with_progress(con, paths, max_bad_rate, mix_synthetic)
+        from pv.ingest.sources import discover
+
+        sources = [s for path in paths for s in discover(Path(path))]
+        results = _ingest_with_progress(db.connect(db_path, create=True), sources, max_bad_rate, mix_synthetic)
     _print_ingest(results)
 
 
@@ -85,14 +92,12 @@ def unload(
                   "row(s). Run `pv standardize` (or `pv run`) to rebuild the standardized layer without it.")
 
 
-def _ingest_with_progress(con, paths, max_bad_rate: float = 0.05, mix_synthetic: bool = False) -> list:
-    """Ingest every quarter found in ``paths`` with a progress bar over quarters (and the current file)."""
+def _ingest_with_progress(con, sources, max_bad_rate: float = 0.05, mix_synthetic: bool = False) -> list:
+    """Ingest every quarter of ``sources`` with a progress bar over quarters (and the current file)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from pv.ingest.faers import ensure_schema, ingest_quarter
-    from pv.ingest.sources import discover
 
-    sources = [s for path in paths for s in discover(Path(path))]
     ensure_schema(con)
     results = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

@@ -17,16 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
-_PATTERN = r"^[=+\-@\t\r]"
-
-
-def neutralise_text(value):
-    """One value: a string that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+_PATTERN = r"^[=+\-@\t\r]"      # how a cell a spreadsheet would run as a formula begins
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -34,7 +26,11 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         if pd.api.types.is_string_dtype(out[col]) or out[col].dtype == object:
-            out[col] = out[col].map(neutralise_text)
+            values = out[col]
+            # an object column may also hold numbers or lists: only its strings are text
+            risky = values.map(lambda v: isinstance(v, str)) if values.dtype == object else values.notna()
+            risky &= values.astype("string").str.match(_PATTERN).fillna(False).astype(bool)
+            out[col] = values.where(~risky, "'" + values.astype("string"))
     return out
 
 

@@ -93,6 +93,10 @@ def test_a_mistyped_db_is_not_created_by_commands_that_bring_no_data(tmp_path):
         r = pv(*command, "--db", str(tmp_path / "typo.duckdb"))
         assert r.returncode == 1 and "No database at" in said(r), command
     assert not (tmp_path / "typo.duckdb").exists()
+    for args in (["ingest", str(tmp_path / "typo.zip")], ["ingest", "--format", "csv", str(tmp_path / "typo.csv")]):
+        r = pv(*args, "--db", str(tmp_path / "new.duckdb"))      # a mistyped input creates no database either
+        assert r.returncode == 1 and "typo" in said(r), args
+    assert not (tmp_path / "new.duckdb").exists()
 
 
 def test_a_mistyped_inbox_is_refused_before_prefect_starts(tmp_path):
