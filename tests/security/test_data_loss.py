@@ -112,7 +112,8 @@ def test_synthetic_data_is_refused_into_a_real_database(con, tmp_path):
 
 def test_pv_run_without_inbox_refuses_to_add_the_sample_to_real_data(tmp_path):
     db = tmp_path / "real.duckdb"
-    assert pv("ingest", str(FAERS_2017Q2), "--db", str(db)).returncode == 0
+    with duckdb.connect(str(db)) as con:
+        ingest_path(con, FAERS_2017Q2)
     r = pv("run", "--db", str(db), cwd=tmp_path)
     assert r.returncode == 1 and "holds 1 load(s) of real reports" in " ".join(r.stderr.split())
     with duckdb.connect(str(db), read_only=True) as con:
