@@ -78,9 +78,9 @@ def ingest_source(database: Database, source: str, max_bad_rate: float) -> list[
 
 
 @task(name="standardize")
-def standardize_layer(database: Database) -> dict:
+def standardize_layer(database: Database, meddra_version: str | None) -> dict:
     with _connect(database) as con:
-        return pv_standardize.build(con)
+        return pv_standardize.build(con, meddra_version=meddra_version)
 
 
 @task(name="validate standardized layer")
@@ -93,9 +93,7 @@ def validate_standardized_layer(database: Database, run_id: int, quarters: list[
 
 @task(name="score")
 def score_pairs(database: Database, cfg: PvConfig) -> int:
-    settings = ScoreSettings(roles=cfg.roles, collapse_duplicates=cfg.collapse_duplicates, stratified=cfg.stratified,
-                             continuity_correction=cfg.continuity_correction, categories=cfg.categories,
-                             criteria=cfg.all_criteria())
+    settings = ScoreSettings.from_config(cfg)
     with _connect(database) as con:
         return pv_score(con, settings).run_id
 
@@ -177,7 +175,7 @@ def nightly_signal_run(inbox: str | None = None, database: str | None = None, co
                           for r in ingest_source(target, source, cfg.max_bad_rate)]
             log.info("loaded %d new quarter(s)", len(loaded))
             with clock("standardize"):
-                built = standardize_layer(target)
+                built = standardize_layer(target, cfg.meddra_version)
             log.info("standardized layer: %s build (%s), %d case(s) rebuilt", built["mode"], built["reason"],
                      built["cases_rebuilt"])
             new_quarters = sorted({r["quarter"] for r in loaded if r["quarter"] and r["status"] != "skipped"})

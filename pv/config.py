@@ -14,6 +14,10 @@ Example ``pv.toml``::
     max_bad_rate = 0.05
     report_formats = ["html", "pdf", "xlsx", "csv"]
     schedule = "0 2 * * *"             # nightly at 02:00 (pv serve)
+    meddra_version = "27.1"            # code and score with this loaded MedDRA (default: the newest loaded)
+    levels = ["pt", "subcategory", "category", "hlt", "hlgt", "soc", "smq_narrow", "smq_broad"]
+    all_soc_paths = false              # hlt/hlgt/soc: every path of a multi-axial PT, not only the primary
+    exclude_events = false             # leave product-issue, medication-error, off-label, lack-of-effect terms out
 
     [criteria.strict_ror]              # custom criteria, usable in signal_criteria
     conditions = [["ror_lower", ">", 2.0], ["a", ">=", 5]]
@@ -63,6 +67,11 @@ class PvConfig(BaseModel):
     published_copy: str | None = None                      # a read-only copy for analysts, refreshed each run
     schedule: str = "0 2 * * *"
     busy_timeout: float = Field(600.0, ge=0.0)             # seconds a run's step waits for a reader to let go
+    meddra_version: str | None = None                      # None: the newest loaded MedDRA
+    levels: list[Literal["pt", "subcategory", "category", "hlt", "hlgt", "soc", "smq_narrow", "smq_broad"]] = Field(
+        default_factory=lambda: ["pt", "subcategory", "category", "hlt", "hlgt", "soc", "smq_narrow", "smq_broad"])
+    all_soc_paths: bool = False
+    exclude_events: bool = False
     source: str = "defaults"
 
     @field_validator("continuity_correction", "max_bad_rate", "busy_timeout", mode="before")

@@ -365,11 +365,8 @@ def run_in_process(con: duckdb.DuckDBPyConnection, cfg: PvConfig) -> int:
 
     run_id = start_run(con, cfg)
     try:
-        standardize.build(con)
-        settings = ScoreSettings(roles=cfg.roles, collapse_duplicates=cfg.collapse_duplicates,
-                                 stratified=cfg.stratified, continuity_correction=cfg.continuity_correction,
-                                 categories=cfg.categories, criteria=cfg.all_criteria())
-        score_run_id = score(con, settings).run_id
+        standardize.build(con, meddra_version=cfg.meddra_version)
+        score_run_id = score(con, ScoreSettings.from_config(cfg)).run_id
         record_signals(con, run_id, score_run_id, cfg)
         time_to_signal(con, run_id, score_run_id, cfg)
         subgroups(con, run_id, score_run_id, cfg)

@@ -50,9 +50,24 @@ def summary(con: duckdb.DuckDBPyConnection, top_unmapped: int = 0) -> dict:
             (select count(*) from case_drug where ingredient_source = 'unmapped'),
             (select count(distinct ingredient) from case_drug where ingredient_source = 'unmapped')
     """)
+    s["coding"] = coding_summary(con, top_unmatched=max(top_unmapped, 10))
     if top_unmapped:
         s["top_unmapped"] = con.execute(
             "select ingredient, count(*) as n from case_drug where ingredient_source = 'unmapped' "
             "group by ingredient order by n desc, ingredient limit $k", {"k": top_unmapped}
         ).fetchall()
     return s
+
+
+def coding_summary(con: duckdb.DuckDBPyConnection, top_unmatched: int = 10) -> dict | None:
+    """How case_event's terms were coded: the MedDRA version, case-event rows per match method, and the most
+    frequent terms MedDRA did not know (None before the first build, or on a layer built before MedDRA coding)."""
+    if not db.table_exists(con, "case_event") or "match_method" not in db.table_columns(con, "case_event"):
+        return None
+    version = db.one(con, "select any_value(meddra_version) from case_event where meddra_version is not null")[0]
+    by_method = dict(con.execute("select match_method, count(*) from case_event group by all order by 2 desc").fetchall())
+    unmatched = con.execute(
+        "select pt_reported, count(*) as n from case_event where match_method = 'unmatched' "
+        "group by pt_reported order by n desc, pt_reported limit $k", {"k": top_unmatched}).fetchall()
+    n_terms = db.one(con, "select count(distinct pt) from case_event where match_method = 'unmatched'")[0]
+    return {"version": version, "by_method": by_method, "unmatched": unmatched, "n_unmatched_terms": n_terms}

@@ -316,6 +316,10 @@ def _tables(rng, cat: Catalogue, demo: pd.DataFrame, drugs: pd.DataFrame, events
     })
     e = events["case"].to_numpy()
     reac = pd.DataFrame({"primaryid": pid[e], "caseid": cid[e], "pt": events["pt"].to_numpy()})
+    # Reporters still send former PTs: a third of immune thrombocytopenia reports arrive under the name MedDRA used
+    # before (now an LLT of that PT), as in real FAERS. Chosen by id, not drawn, so no other value moves.
+    former = (reac["pt"] == "Immune thrombocytopenia").to_numpy() & (reac["primaryid"].to_numpy().astype(np.int64) % 3 == 0)
+    reac.loc[former, "pt"] = "Idiopathic thrombocytopenic purpura"
     n_out = rng.choice(3, n, p=[0.4, 0.45, 0.15])
     oc = np.repeat(np.arange(n), n_out)
     outc = pd.DataFrame({"primaryid": pid[oc], "caseid": cid[oc],

@@ -9,6 +9,7 @@ import pytest
 from conftest import FAERS_2017Q2, demo_row, drug_row, reac_row, write_quarter
 
 from pv import categorize, db, standardize
+from pv.categorize.check import check
 from pv.errors import PvError
 from pv.ingest import ingest_path
 from pv.signals import ScoreSettings, count_pairs, score
@@ -134,17 +135,44 @@ def test_category_file_errors(tmp_path):
 
 def test_bundled_category_file_covers_the_review(con):
     cat = categorize.load()
-    names = set(zip(cat.terms["category"].to_pylist(), cat.terms["subcategory"].to_pylist(), strict=True))
+    d = cat.definitions.to_pandas()
+    names = set(zip(d["category"], d["subcategory"], strict=True))
     for needed in [("autoimmunity", "thyroid"), ("autoimmunity", "immune_thrombocytopenia"),
+                   ("autoimmunity", "thrombotic_microangiopathy"), ("autoimmunity", "autoimmune_hepatitis"),
+                   ("autoimmunity", "haemophagocytic_lymphohistiocytosis"),
                    ("autoimmunity", "renal_autoimmune"), ("infection", "pml_jc"), ("infection", "listeria"),
                    ("infection", "varicella_zoster"), ("cerebrovascular", "rcvs"),
-                   ("infusion_reaction", "infusion_related_reaction"), ("cytopenia", "lymphopenia")]:
+                   ("cardiopulmonary", "pulmonary_alveolar_haemorrhage"), ("infusion_reaction", "infusion_reaction"),
+                   ("cytopenia", "lymphopenia"), ("malignancy", "lymphoma"), ("malignancy", "thyroid_cancer"),
+                   ("malignancy", "melanoma")]:
         assert needed in names
-    terms = set(cat.terms["term"].to_pylist())
+
+    def pts(sub, scope=None):
+        rows = d[(d["subcategory"] == sub) & (d["kind"] == "pt") & ((d["scope"] == scope) if scope else True)]
+        return set(rows["name"])
+
+    every = set(d.loc[d["kind"] == "pt", "name"])
     assert {"Basedow's disease", "Immune thrombocytopenia", "Anti-glomerular basement membrane disease",
-            "Progressive multifocal leukoencephalopathy", "Listeriosis",
-            "Reversible cerebral vasoconstriction syndrome", "Infusion related reaction"} <= terms
-    assert cat.version and len(cat.sha256) == 64
+            "Progressive multifocal leukoencephalopathy", "Listeriosis", "Warm type haemolytic anaemia",
+            "Encephalitis autoimmune", "Reversible cerebral vasoconstriction syndrome", "Infusion related reaction",
+            "Autoimmune hypothyroidism", "Atrophic thyroiditis", "Thrombotic microangiopathy",
+            "Haemolytic uraemic syndrome", "Pulmonary alveolar haemorrhage", "Myocardial ischaemia"} <= every
+    # former PTs and LLT names found in the first version: never matched a FAERS report
+    assert not {"Warm autoimmune haemolytic anaemia", "Autoimmune encephalitis", "Graves' disease",
+                "Pneumocystis jiroveci pneumonia", "Autoimmune thrombocytopenia", "Cryptococcal meningitis",
+                "Membranous nephropathy", "Idiopathic thrombocytopenic purpura"} & every
+    # misplaced terms moved
+    assert "Polyomavirus-associated nephropathy" not in pts("pml_jc")
+    assert "Herpes virus infection" not in pts("herpes_simplex")
+    assert not {"Autoimmune neutropenia", "Autoimmune pancytopenia", "Aplastic anaemia"} & pts("autoimmune_haemolytic_anaemia")
+    assert "Thrombotic thrombocytopenic purpura" not in pts("immune_thrombocytopenia")
+    # specific infusion reaction terms apart from the symptoms
+    assert "Headache" not in pts("infusion_reaction", "narrow") and "Headache" in pts("infusion_reaction", "broad")
+    assert "Cytokine release syndrome" in pts("infusion_reaction", "narrow")
+    confounded = set(d.loc[d["confounded_by_indication"].notna(), "subcategory"])
+    assert confounded == {"inflammatory_neuropathy"}
+    assert d["rationale"].str.len().min() > 40
+    assert cat.version == "2.0.0" and len(cat.sha256) == 64
 
 
 def test_match_key_folds_spelling(con):
@@ -159,7 +187,7 @@ def test_match_key_folds_spelling(con):
 
 def test_categories_check_lists_related_and_unseen(small_db, tmp_path):
     con, cats = small_db
-    result = categorize.check(con, categorize.load(cats))
+    result = check(con, categorize.load(cats))
     # EVENT Z contains the keyword EVENT and is unmapped
     assert [(r[0], r[1], r[2]) for r in result["related_unmapped"]] == [("EVENT Z", "thyroid_like", "xy")]
     assert result["mapped_unseen"] == [("thyroid_like", "only_y", "Never Seen Term")]

@@ -24,21 +24,29 @@ def score(
     keep_duplicates: Annotated[bool, typer.Option("--keep-duplicates", help="Count probable duplicates separately.")] = False,
     categories: Annotated[Path | None, typer.Option(help="Event category YAML (default: the bundled file).")] = None,
     continuity_correction: Annotated[float, typer.Option(help="Added to every cell of tables with a zero cell (PRR, ROR); vigipy uses 0.5.")] = 0.0,
+    all_soc_paths: Annotated[bool, typer.Option("--all-soc-paths", help="hlt/hlgt/soc: count a multi-axial PT on every path, not only its primary SOC.")] = False,
+    exclude_events: Annotated[bool, typer.Option("--exclude-events", help="Leave product-issue, medication-error, off-label and lack-of-effect terms out.")] = False,
+    config: ConfigOption = None,
 ) -> None:
-    """Count every drug x event pair (PT, subcategory, category) and score it: PRR, ROR, chi2, IC, EBGM."""
+    """Count every drug x event pair and score it (PRR, ROR, chi2, IC, EBGM) at each level: PT, subcategory,
+    category and, with MedDRA loaded, HLT, HLGT, SOC and SMQ (narrow, broad)."""
+    from pv.config import load_config
     from pv.signals import ScoreSettings
     from pv.signals import score as run_score
 
+    cfg = load_config(config)
     settings = ScoreSettings(roles=roles, collapse_duplicates=not keep_duplicates, stratified=stratify,
                              continuity_correction=continuity_correction,
-                             categories=str(categories) if categories else None)
+                             categories=str(categories) if categories else cfg.categories, levels=tuple(cfg.levels),
+                             all_soc_paths=all_soc_paths or cfg.all_soc_paths,
+                             exclude_events=exclude_events or cfg.exclude_events)
     from pv import standardize
 
     con = db.connect(db_path)
-    pending = standardize.plan(con)
+    pending = standardize.plan(con, meddra_version=cfg.meddra_version)
     if pending.mode != "current":      # score what is loaded, not a stale layer
         with status_line("Standardizing first") as say:
-            built = standardize.build(con, say)
+            built = standardize.build(con, say, meddra_version=cfg.meddra_version)
         console.print(f"The standardized layer was behind the raw layer ({built['reason']}); brought it up to date "
                       f"first ({built['mode']} build, {built['cases_rebuilt']:,} case(s), {built['seconds']:.1f} s).")
     with status_line("Scoring") as say:
@@ -49,6 +57,11 @@ def score(
 def _print_score(result) -> None:
     pairs = ", ".join(f"{n:,} {lvl}" for lvl, n in result.n_pairs.items())
     console.print(f"Scored run {result.run_id} in {result.seconds:.1f} s: {result.n_reports:,} reports; pairs: {pairs}.")
+    console.print(f"Events coded with MedDRA {result.meddra_version}." if result.meddra_version else
+                  "No MedDRA loaded: events matched on their reported text.")
+    if result.excluded.get("enabled"):
+        console.print(f"Non-clinical terms left out: {result.excluded['n_pts']} PTs "
+                      f"({result.excluded['n_case_events']:,} case-event rows).")
     pt = result.priors.get("pt", {})
     if pt:
         console.print(f"MGPS prior (PT level): a1={pt['alpha1']:.4g} b1={pt['beta1']:.4g} a2={pt['alpha2']:.4g} "
@@ -70,14 +83,32 @@ def categories_check(
     db_path: DbOption = None,
     categories: Annotated[Path | None, typer.Option(help="Event category YAML (default: the bundled file).")] = None,
     limit: Annotated[int, typer.Option(help="Rows to show in each list.")] = 40,
+    config: ConfigOption = None,
 ) -> None:
-    """PTs in the data that look related to a category but are unmapped, and mapped PTs never seen."""
+    """Every name against MedDRA (refused if not a current PT, HLT, HLGT or SMQ), each subcategory's PTs, what
+    SMQs pull in, PTs in the data that look related but are unmapped, and mapped PTs never seen."""
     from pv import categorize
+    from pv.categorize.check import check
+    from pv.config import load_config
 
-    cat = categorize.load(categories)
-    con = db.connect(db_path)
-    result = categorize.check(con, cat)
-    console.print(f"Category file {cat.path} (name {cat.name}, version {cat.version}).")
+    cfg = load_config(config)
+    cat = categorize.load(categories or cfg.categories)
+    con = db.connect(db_path, create=True)
+    result = check(con, cat, cfg.meddra_version)
+    version = result["meddra_version"]
+    console.print(f"Category file {cat.path} (name {cat.name}, version {cat.version}); "
+                  + (f"MedDRA {version}." if version else "no MedDRA loaded: names cannot be checked, only the data."))
+    for warning in result["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    console.print(f"[bold]Expanded PT lists{f' (MedDRA {version})' if version else ''}:[/bold]")
+    for event, n, pts in result["expanded"]:
+        console.print(f"  {event} ({n} PTs): {pts}", highlight=False)
+    if result["smq_adds"]:
+        console.print("[bold]PTs the SMQs pull in beyond the rest of each definition:[/bold]")
+        for r in result["smq_adds"][:limit]:
+            new = f" [new in {version}]" if r["is_new_in_version"] else ""
+            console.print(f"  {r['category']} / {r['subcategory']} ({r['scope']}): {r['smq']} adds {r['term']}{new}",
+                          highlight=False)
     related = result["related_unmapped"]
     console.print(f"[bold]{len(related)} PT(s) in the data look related but are unmapped[/bold]"
                   + (" - add them to the file if they belong:" if related else "."))
@@ -87,6 +118,14 @@ def categories_check(
     console.print(f"[bold]{len(unseen)} mapped term(s) never seen in the data[/bold] (check spelling if unexpected).")
     for category, sub, term in unseen[:limit]:
         console.print(f"  {category} / {sub}: {term}")
+    problems = result["problems"]
+    if problems:
+        for problem in problems:
+            console.print(f"[red]not current:[/red] {problem}", highlight=False)
+        raise PvError(f"{len(problems)} name(s) of {cat.path} are not current MedDRA {version} terms (listed above): "
+                      "correct them and run the check again.")
+    if version:
+        console.print(f"Every name is a current MedDRA {version} term.")
 
 
 def _prefect_env() -> None:

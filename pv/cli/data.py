@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from pv import db
-from pv.cli import DbOption, app, console, status_line
+from pv.cli import ConfigOption, DbOption, app, console, status_line
 from pv.errors import PvError
 
 
@@ -135,20 +135,24 @@ def _print_ingest(results) -> None:
 def standardize(
     db_path: DbOption = None,
     full: Annotated[bool, typer.Option("--full", help="Rebuild every case, even when only new loads changed.")] = False,
+    config: ConfigOption = None,
 ) -> None:
     """Bring case_report, case_drug, case_event and case_duplicate up to date with the raw tables (only the cases
-    new loads touched, when nothing else changed)."""
+    new loads touched, when nothing else changed), coding events with the current MedDRA version."""
     from pv import standardize as std
+    from pv.config import load_config
 
     con = db.connect(db_path)
     with status_line("Standardizing") as say:
-        counts = std.build(con, say, full=full)
+        counts = std.build(con, say, full=full, meddra_version=load_config(config).meddra_version)
     what = {"full": "rebuilt every case", "incremental": f"rebuilt {counts['cases_rebuilt']:,} case(s)",
             "current": "already up to date"}[counts["mode"]]
     console.print(
         f"Standardized in {counts['seconds']:.1f} s ({counts['mode']}: {what}; {counts['reason']}): "
         f"{counts['case_report']:,} cases, {counts['case_drug']:,} case-drug rows, "
-        f"{counts['case_event']:,} case-event rows, {counts['case_duplicate']:,} cases in probable-duplicate groups."
+        f"{counts['case_event']:,} case-event rows, {counts['case_duplicate']:,} cases in probable-duplicate groups. "
+        + (f"Events coded with MedDRA {counts['meddra_version']}." if counts["meddra_version"] else
+           "No MedDRA loaded: events matched on their text.")
     )
 
 
@@ -194,6 +198,18 @@ def print_summary(s: dict) -> None:
         )
         for name, n in s.get("top_unmapped", []):
             console.print(f"  {n:>8,}  {name}")
+        coding = s.get("coding")
+        if coding and coding["version"]:
+            n_unmatched = coding["by_method"].get("unmatched", 0)
+            console.print(f"Events coded with MedDRA {coding['version']}: "
+                          + ", ".join(f"{n:,} {m}" for m, n in coding["by_method"].items()) + " case-event rows"
+                          + (f"; {coding['n_unmatched_terms']:,} reported term(s) MedDRA does not know, kept under "
+                             "their own text:" if n_unmatched else "."))
+            for term, n in coding["unmatched"] if n_unmatched else []:
+                console.print(f"  {n:>8,}  {term}")
+        elif coding:
+            console.print("Events are matched on their reported text: no MedDRA is loaded "
+                          "(`pv meddra load PATH` codes them to LLT and PT and adds the hlt, hlgt, soc and SMQ levels).")
         if s.get("standardize_pending"):
             console.print(f"[yellow]The standardized layer is behind the raw layer ({s['standardize_pending']}): "
                           "run `pv standardize`.[/yellow]")

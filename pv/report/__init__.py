@@ -72,6 +72,12 @@ def resolve_run(con: duckdb.DuckDBPyConnection, run: str | int = "latest", *, wr
                     "from score_run where run_id = $id", params={"id": info["score_run_id"]})
     srow = score.fetchall()[0]
     info.update(dict(zip(score.columns, srow, strict=True)))
+    columns = db.table_columns(con, "score_run")
+    extra = [c for c in ("meddra_version", "exclusions") if c in columns]
+    row = db.one(con, f"select {', '.join(extra) or 'null'} from score_run where run_id = $id",  # noqa: S608 (known names)
+                 {"id": info["score_run_id"]}) if extra else ()
+    info.update({"meddra_version": None, "exclusions": None, **dict(zip(extra, row or (), strict=False))})
+    info["exclusions"] = json.loads(info["exclusions"]) if info["exclusions"] else {}
     info["config"] = json.loads(info["config"] or "{}")
     info["parameters"] = json.loads(info["parameters"] or "{}")
     info["mgps_priors"] = json.loads(info["mgps_priors"] or "{}")
@@ -176,6 +182,8 @@ def _write_report(con, out: Path, info: dict, drugs: list[str], formats: tuple[s
                                                 "criteria": list(info["config"].get("signal_criteria") or [])}),
         "line_listing": _frame(con, "report/line_listing", {**params, "max_cases": MAX_CASES}),
         "data_quality": _frame(con, "report/data_quality"),
+        "category_terms": (_frame(con, "report/category_terms", {"score_run_id": info["score_run_id"]})
+                           if db.table_exists(con, "score_run_category_term") else pd.DataFrame()),
         "parameters": _parameters(info, drugs),
     }
     trend = _frame(con, "report/trend", params)
@@ -263,6 +271,10 @@ def _parameters(info: dict, drugs: list[str]) -> pd.DataFrame:
         ("continuity correction (PRR, ROR)", params.get("continuity_correction")),
         ("signal criteria", "; ".join(cfg.get("signal_criteria", []))),
         ("category file", f"{info['category_file']} {info['category_version']} (sha256 {info['category_sha256']})"),
+        ("MedDRA version", info.get("meddra_version") or "none loaded: events matched on their reported text"),
+        ("levels scored", "; ".join(params.get("levels") or ["pt", "subcategory", "category"])),
+        ("SOC paths (hlt, hlgt, soc levels)", "all paths" if params.get("all_soc_paths") else "primary path"),
+        ("non-clinical terms excluded", _exclusion_text(info.get("exclusions") or {})),
         ("software", f"pv {info['software_version']}"), ("git commit", info["git_commit"] or "unknown"),
     ]
     for name, conds in (params.get("criteria") or {}).items():
@@ -273,6 +285,13 @@ def _parameters(info: dict, drugs: list[str]) -> pd.DataFrame:
                      f"alpha2={prior['alpha2']:.5g} beta2={prior['beta2']:.5g} p={prior['p']:.5g}; "
                      f"-logL {prior['nll']:.3f}; {prior['n_agreeing']} of {len(prior['starts'])} starts agree"))
     return pd.DataFrame({"parameter": [r[0] for r in rows], "value": [str(r[1]) for r in rows]})
+
+
+def _exclusion_text(excluded: dict) -> str:
+    if not excluded.get("enabled"):
+        return "no"
+    return (f"yes: {excluded['n_pts']} PTs, {excluded['n_case_events']:,} case-event rows "
+            f"({Path(excluded['file']).name} {excluded['version']})")
 
 
 def _sha256(path: Path) -> str:

@@ -200,6 +200,7 @@ def report_context(info: dict, drugs: list[str], tables: dict, trend: pd.DataFra
         })
     return {"info": info, "drugs": drugs, "sections": sections, "parameters": _records(tables["parameters"]),
             "data_quality": _records(tables["data_quality"]), "inputs": _records(inputs),
+            "category_terms": _records(tables["category_terms"]),
             "data_sources": describe_sources(inputs), "synthetic": bool(inputs["is_synthetic"].any()),
             "limitations": LIMITATIONS, "today": date.today().isoformat(), "max_cases": max_cases,
             "appendix": appendix_chunks(sections, 1)[0]}

@@ -17,12 +17,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pv import categorize, db
+from pv import categorize, db, meddra
+from pv.categorize import exclusions
 from pv.errors import PvError
 from pv.stats import CRITERIA, apply_criteria, disproportionality, fit_mgps
 from pv.stats.mgps import DEFAULT_STARTS
 
-LEVELS = ("pt", "subcategory", "category")
+# every level a drug x event pair is scored at (drug_event_scores.level); the MedDRA ones need MedDRA loaded
+LEVELS = ("pt", "subcategory", "category", *meddra.LEVELS)
 ROLE_SETS = {"suspect": ["PS", "SS"], "all": ["PS", "SS", "C", "I"]}
 # A (sub)category level with fewer pairs than this borrows the PT-level prior: five hyperparameters need data.
 MIN_PAIRS_OWN_PRIOR = 1000
@@ -36,11 +38,23 @@ class ScoreSettings:
     continuity_correction: float = 0.0        # PRR/ROR only; 0.5 = vigipy's default
     categories: str | None = None             # category YAML; None = the bundled file
     criteria: dict = field(default_factory=lambda: dict(CRITERIA))
+    levels: tuple[str, ...] = LEVELS          # the levels to score (MedDRA ones are skipped without MedDRA)
+    all_soc_paths: bool = False               # hlt/hlgt/soc: every path of a multi-axial PT, not only the primary
+    exclude_events: bool = False              # drop non-clinical terms (categories/non_clinical_events.yaml)
+
+    @classmethod
+    def from_config(cls, cfg) -> ScoreSettings:
+        """The settings of a ``pv.config.PvConfig``: one definition for the CLI, the flow and scripts."""
+        return cls(roles=cfg.roles, collapse_duplicates=cfg.collapse_duplicates, stratified=cfg.stratified,
+                   continuity_correction=cfg.continuity_correction, categories=cfg.categories,
+                   criteria=cfg.all_criteria(), levels=tuple(cfg.levels), all_soc_paths=cfg.all_soc_paths,
+                   exclude_events=cfg.exclude_events)
 
     def as_dict(self) -> dict:
         return {"roles": self.roles, "collapse_duplicates": self.collapse_duplicates, "stratified": self.stratified,
                 "continuity_correction": self.continuity_correction, "categories": self.categories,
-                "criteria": self.criteria}
+                "criteria": self.criteria, "levels": list(self.levels), "all_soc_paths": self.all_soc_paths,
+                "exclude_events": self.exclude_events}
 
 
 @dataclass
@@ -52,21 +66,52 @@ class ScoreResult:
     priors: dict
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    meddra_version: str | None = None
+    excluded: dict = field(default_factory=dict)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     db.execute(con, "analytics/score_schema")
 
 
-def count_pairs(con: duckdb.DuckDBPyConnection, settings: ScoreSettings) -> pd.DataFrame:
+def coded_meddra_version(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The MedDRA version the standardized layer's events were coded with (None: text only)."""
+    if not db.table_exists(con, "standardize_build") or \
+            "meddra_version" not in db.table_columns(con, "standardize_build"):
+        return None
+    row = db.one(con, "select meddra_version from standardize_build order by build_id desc limit 1")
+    return row[0] if row else None
+
+
+def prepare(con: duckdb.DuckDBPyConnection, settings: ScoreSettings) -> dict:
+    """The lookup tables counting needs, for the MedDRA version the events were coded with: ``meddra_term``,
+    ``meddra_smq_pt``, ``meddra_pt_level``, ``event_category_term`` (the category file expanded) and
+    ``excluded_pt``. Returns what a run records: the MedDRA version, the levels scored, warnings, exclusions."""
     if settings.roles not in ROLE_SETS:
         raise PvError(f"roles must be one of {', '.join(ROLE_SETS)}, not {settings.roles!r}.")
+    unknown = [lvl for lvl in settings.levels if lvl not in LEVELS]
+    if unknown:
+        raise PvError(f"levels: {', '.join(unknown)} is not a level; choose among {', '.join(LEVELS)}.")
     if not db.table_exists(con, "case_event"):
         raise PvError("The standardized layer is not built: run `pv standardize` (or `pv run`) first.")
-    categorize.install(con, categorize.load(settings.categories))
+    version = coded_meddra_version(con)
+    db.execute(con, "standardized/macros")
+    meddra.build_term_index(con, version)
+    meddra.build_pt_levels(con, version, settings.all_soc_paths)
+    warnings = categorize.install(con, categorize.load(settings.categories), version)
+    excluded = exclusions.install(con, settings.exclude_events, version)
+    levels = [lvl for lvl in settings.levels if version or lvl not in meddra.LEVELS]
+    if version is None and any(lvl in meddra.LEVELS for lvl in settings.levels):
+        warnings.append("No MedDRA is loaded: events are matched on their text and the hlt, hlgt, soc and SMQ levels "
+                        "are not scored (`pv meddra load PATH`, then `pv standardize`).")
+    return {"meddra_version": version, "levels": levels, "warnings": warnings, "excluded": excluded}
+
+
+def count_pairs(con: duckdb.DuckDBPyConnection, settings: ScoreSettings, prepared: dict | None = None) -> pd.DataFrame:
+    prepared = prepared or prepare(con, settings)
     db.execute(con, "analytics/drug_event_counts",
                {"roles": ROLE_SETS[settings.roles], "collapse_duplicates": settings.collapse_duplicates,
-                "stratified": settings.stratified})
+                "stratified": settings.stratified, "levels": prepared["levels"]})
     return con.sql("select * from drug_event_counts").to_arrow_table().to_pandas()
 
 
@@ -113,7 +158,8 @@ def score(con: duckdb.DuckDBPyConnection, settings: ScoreSettings | None = None,
     ensure_schema(con)
     t0, started = time.perf_counter(), datetime.now()
     say("counting reports per drug and event")
-    counts = count_pairs(con, settings)
+    prepared = prepare(con, settings)
+    counts = count_pairs(con, settings, prepared)
     scores, priors = score_counts(counts, settings, say)
     cat = db.one(con, "select any_value(file_name), any_value(file_version), any_value(file_sha256) from event_category_term")
     n_reports = int(counts["n_total"].iloc[0]) if len(counts) else 0
@@ -130,13 +176,19 @@ def score(con: duckdb.DuckDBPyConnection, settings: ScoreSettings | None = None,
             db.execute(con, "analytics/insert_scores", {"run_id": run_id})
         finally:
             con.unregister("incoming_scores")
+        db.execute(con, "analytics/insert_run_categories", {"run_id": run_id})
         seconds = time.perf_counter() - t0
         con.execute(
-            """insert into score_run values ($id, $started, current_localtimestamp(), 'completed', $params, $cf, $cv,
-                   $cs, $priors, $n_reports, $n_pairs, $seconds, $message)""",
+            """insert into score_run (run_id, started_at, finished_at, status, parameters, category_file,
+                   category_version, category_sha256, mgps_priors, n_reports, n_pairs, seconds, message,
+                   meddra_version, exclusions)
+               values ($id, $started, current_localtimestamp(), 'completed', $params, $cf, $cv, $cs, $priors,
+                   $n_reports, $n_pairs, $seconds, $message, $mv, $ex)""",
             {"id": run_id, "started": started, "params": json.dumps(settings.as_dict()), "cf": cat[0], "cv": cat[1],
              "cs": cat[2], "priors": json.dumps(priors, default=float), "n_reports": n_reports,
-             "n_pairs": len(scores), "seconds": seconds, "message": "; ".join(_prior_warnings(priors)) or None},
+             "n_pairs": len(scores), "seconds": seconds,
+             "message": "; ".join(prepared["warnings"] + _prior_warnings(priors)) or None,
+             "mv": prepared["meddra_version"], "ex": json.dumps(prepared["excluded"])},
         ).fetchall()
         con.commit()
     except BaseException:
@@ -144,8 +196,10 @@ def score(con: duckdb.DuckDBPyConnection, settings: ScoreSettings | None = None,
         raise
     pt = scores[scores["level"] == "pt"]
     signals = {name: int(pt[f"meets_{name}"].sum()) for name in settings.criteria}
-    n_pairs = {lvl: int((scores["level"] == lvl).sum()) for lvl in LEVELS}
-    return ScoreResult(run_id, n_reports, n_pairs, signals, priors, seconds, _prior_warnings(priors))
+    n_pairs = {lvl: int((scores["level"] == lvl).sum()) for lvl in LEVELS if lvl in prepared["levels"]}
+    return ScoreResult(run_id, n_reports, n_pairs, signals, priors, seconds,
+                       prepared["warnings"] + _prior_warnings(priors), prepared["meddra_version"],
+                       prepared["excluded"])
 
 
 def _prior_warnings(priors: dict) -> list[str]:

@@ -11,8 +11,8 @@ module materializes it. The layer is a pure function of the raw layer, built one
   have. The result is the same as a full build (tested), at a cost that follows the new quarter, not the database.
 
 ``standardize_build`` records each build; the next build compares it with the database to choose: a load replaced
-or removed, quarantine held or released for earlier loads, a new drug synonym seed or new standardized SQL (a new
-pv version) each force a full build.
+or removed, quarantine held or released for earlier loads, a new drug synonym seed, new standardized SQL (a new
+pv version) or another MedDRA release to code events with (see :mod:`pv.meddra`) each force a full build.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from pv import db
+from pv import db, meddra
 from pv.ingest.faers import ensure_schema
 
 MODELS = ("case_report", "case_drug", "case_event", "case_signature", "case_duplicate")
@@ -50,6 +50,7 @@ class Plan:
     reason: str
     load_ids: list[int]       # the loads in force
     new_load_ids: list[int]   # incremental: the loads not yet in the layer
+    meddra_version: str | None = None   # the MedDRA release events are coded with (None: text only)
 
 
 def _sha256_files(paths) -> str:
@@ -71,34 +72,43 @@ def _fingerprint(con: duckdb.DuckDBPyConnection, load_ids: list[int]) -> str:
     return db.execute(con, "standardized/quarantine_fingerprint", {"load_ids": load_ids})[0][0]
 
 
-def plan(con: duckdb.DuckDBPyConnection, full: bool = False) -> Plan:
-    """How the next build must run, and why (reads only: `pv status` asks it on a read-only connection)."""
+def plan(con: duckdb.DuckDBPyConnection, full: bool = False, meddra_version: str | None = None) -> Plan:
+    """How the next build must run, and why (reads only: `pv status` asks it on a read-only connection).
+    ``meddra_version``: the configured version (config ``meddra_version``); None means the newest loaded."""
+    version = meddra.current_version(con, meddra_version)
     if not db.table_exists(con, "ingest_log"):
-        return Plan("full", "first build", [], [])
+        return Plan("full", "first build", [], [], version)
     loads = [r[0] for r in con.execute(
         "select load_id from ingest_log where status = 'loaded' order by load_id").fetchall()]
     if full:
-        return Plan("full", "asked for (--full)", loads, [])
+        return Plan("full", "asked for (--full)", loads, [], version)
     last = None
     if db.table_exists(con, "standardize_build"):
-        last = db.one(con, "select load_ids, quarantine_fingerprint, seed_sha256, models_sha256 "
-                           "from standardize_build order by build_id desc limit 1")
+        has_meddra = "meddra_sha256" in db.table_columns(con, "standardize_build")
+        last = db.one(con, "select load_ids, quarantine_fingerprint, seed_sha256, models_sha256, "
+                           + ("meddra_version, meddra_sha256 " if has_meddra else "null, null ")
+                           + "from standardize_build order by build_id desc limit 1")
     if last is None or not all(db.table_exists(con, t) for t in TABLES):
-        return Plan("full", "first build", loads, [])
-    built_loads, fingerprint, seed_sha, models_sha = last
+        return Plan("full", "first build", loads, [], version)
+    built_loads, fingerprint, seed_sha, models_sha, built_meddra, built_meddra_sha = last
     if models_sha != _models_sha256():
-        return Plan("full", "the standardized SQL changed (another pv version)", loads, [])
+        return Plan("full", "the standardized SQL changed (another pv version)", loads, [], version)
     if seed_sha != _seed_sha256():
-        return Plan("full", "the drug synonym seed changed", loads, [])
+        return Plan("full", "the drug synonym seed changed", loads, [], version)
+    if built_meddra_sha != meddra.release_sha256(con, version):
+        was, now = built_meddra or "none", version or "none"
+        why = (f"events are coded with MedDRA {now} now (were {was})" if was != now
+               else f"MedDRA {now} was loaded again")
+        return Plan("full", why, loads, [], version)
     gone = sorted(set(built_loads) - set(loads))
     if gone:
-        return Plan("full", f"load(s) {', '.join(map(str, gone))} were replaced or removed", loads, [])
+        return Plan("full", f"load(s) {', '.join(map(str, gone))} were replaced or removed", loads, [], version)
     if _fingerprint(con, built_loads) != fingerprint:
-        return Plan("full", "rows of earlier loads were held in or released from quarantine", loads, [])
+        return Plan("full", "rows of earlier loads were held in or released from quarantine", loads, [], version)
     new = sorted(set(loads) - set(built_loads))
     if not new:
-        return Plan("current", "no new load since the last build", loads, [])
-    return Plan("incremental", f"{len(new)} new load(s)", loads, new)
+        return Plan("current", "no new load since the last build", loads, [], version)
+    return Plan("incremental", f"{len(new)} new load(s)", loads, new, version)
 
 
 def _materialize(con: duckdb.DuckDBPyConnection, model: str, table: str, inputs: dict[str, str],
@@ -141,19 +151,22 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, new_load_ids: list[int], 
 
 
 def build(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None = None,
-          full: bool = False) -> dict:
+          full: bool = False, meddra_version: str | None = None) -> dict:
     """Bring the standardized layer up to date with the raw layer (incrementally when it can, see the module
-    docstring; ``full=True`` rebuilds everything). Returns the row count of each table, the build's ``mode``,
-    its ``reason``, ``cases_rebuilt`` and ``seconds``."""
+    docstring; ``full=True`` rebuilds everything). Events are coded with MedDRA ``meddra_version`` (default: the
+    newest loaded; none loaded: terms keep their text). Returns the row count of each table, the build's
+    ``mode``, its ``reason``, ``cases_rebuilt``, ``meddra_version`` and ``seconds``."""
     say = progress or (lambda _m: None)
     t0 = time.perf_counter()
     ensure_schema(con)
+    meddra.ensure_schema(con)
     db.execute(con, "standardized/build_log_schema")
-    how = plan(con, full)
+    how = plan(con, full, meddra_version)
     say(f"{how.mode} build: {how.reason}")
     con.begin()
     try:
         db.execute(con, "standardized/macros")
+        meddra.build_term_index(con, how.meddra_version)
         if how.mode == "full":
             n_cases = _build_full(con, say)
         elif how.mode == "incremental":
@@ -163,14 +176,16 @@ def build(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None
         seconds = round(time.perf_counter() - t0, 2)
         con.execute(
             "insert into standardize_build (mode, reason, load_ids, quarantine_fingerprint, seed_sha256, "
-            "models_sha256, n_cases_rebuilt, seconds) values ($mode, $reason, $loads, $fp, $seed, $models, $n, $s)",
+            "models_sha256, n_cases_rebuilt, seconds, meddra_version, meddra_sha256) "
+            "values ($mode, $reason, $loads, $fp, $seed, $models, $n, $s, $mv, $msha)",
             {"mode": how.mode, "reason": how.reason, "loads": how.load_ids, "fp": _fingerprint(con, how.load_ids),
-             "seed": _seed_sha256(), "models": _models_sha256(), "n": n_cases, "s": seconds}).fetchall()
+             "seed": _seed_sha256(), "models": _models_sha256(), "n": n_cases, "s": seconds,
+             "mv": how.meddra_version, "msha": meddra.release_sha256(con, how.meddra_version)}).fetchall()
         counts: dict = {t: db.one(con, f"select count(*) from {t}")[0] for t in TABLES}  # noqa: S608 (fixed names)
         con.commit()
     except BaseException:
         con.rollback()
         raise
-    counts.update(mode=how.mode, reason=how.reason, cases_rebuilt=n_cases,
+    counts.update(mode=how.mode, reason=how.reason, cases_rebuilt=n_cases, meddra_version=how.meddra_version,
                   seconds=round(time.perf_counter() - t0, 2))
     return counts

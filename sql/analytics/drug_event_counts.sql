@@ -1,15 +1,17 @@
 -- drug_event_counts: one row per (level, drug, event) reported together at least once (a >= 1), with the
--- 2x2 cells over unique de-duplicated reports. Levels: 'pt' (MedDRA PT), 'subcategory' and 'category' (from
--- event_category_term; a report counts once in a (sub)category however many of its PTs fall in it).
--- The report universe (N): cases with at least one drug in the chosen roles and at least one PT, after
--- removing the non-retained members of probable-duplicate groups when $collapse_duplicates.
+-- 2x2 cells over unique de-duplicated reports. Levels (those in $levels): 'pt' (MedDRA PT); 'subcategory' and
+-- 'category' (from event_category_term; a category counts its subcategories' narrow or only definitions); and,
+-- with MedDRA loaded, 'hlt', 'hlgt', 'soc', 'smq_narrow', 'smq_broad' (from meddra_pt_level). A report counts once
+-- per event at each level however many of its PTs fall in it.
+-- The report universe (N): cases with at least one drug in the chosen roles and at least one PT (not in
+-- excluded_pt), after removing the non-retained members of probable-duplicate groups when $collapse_duplicates.
 -- Margins are exact even though pairs with a = 0 are not materialized.
 -- expected_stratified: sum over strata s (age band x sex x report year) of n1.s * n.1s / N_s, when
 -- $stratified; null otherwise.
 -- Also materializes the analysis universe for the per-quarter and subgroup counts: analysis_exposure (one row
 -- per case and drug in the universe) and analysis_event (one row per case, level and event).
--- Inputs: case_report, case_duplicate, case_drug, case_event, event_category_term.
--- params: roles, collapse_duplicates, stratified
+-- Inputs: case_report, case_duplicate, case_drug, case_event, excluded_pt, event_category_term, meddra_pt_level.
+-- params: roles, collapse_duplicates, stratified, levels
 create or replace table analysis_exposure as
 with kept_case as (
     select case_id from case_report
@@ -22,7 +24,9 @@ exposure_all as (
     where list_contains($roles, d.role) and d.ingredient is not null
 ),
 event_pt as (
-    select distinct e.case_id from case_event as e semi join kept_case using (case_id)
+    select distinct e.case_id from case_event as e
+    semi join kept_case using (case_id)
+    anti join excluded_pt as x on x.pt = e.pt
 )
 select * from exposure_all semi join event_pt using (case_id);
 
@@ -34,19 +38,28 @@ pt_key as (
     select distinct pt, pt_match_key(pt) as match_key from case_event
 ),
 event_pt as (
-    select e.case_id, e.pt from case_event as e semi join universe using (case_id)
+    select e.case_id, e.pt, e.pt_code from case_event as e
+    semi join universe using (case_id)
+    anti join excluded_pt as x on x.pt = e.pt
 )
-select case_id, 'pt' as level, pt as event from event_pt
+select case_id, 'pt' as level, pt as event from event_pt where list_contains($levels, 'pt')
 union all
-select distinct e.case_id, 'subcategory' as level, t.category || ' / ' || t.subcategory as event
+select distinct e.case_id, 'subcategory' as level, t.event
 from event_pt as e
 inner join pt_key as k on k.pt = e.pt
 inner join event_category_term as t on t.match_key = k.match_key
+where list_contains($levels, 'subcategory')
 union all
 select distinct e.case_id, 'category' as level, t.category as event
 from event_pt as e
 inner join pt_key as k on k.pt = e.pt
-inner join event_category_term as t on t.match_key = k.match_key;
+inner join event_category_term as t on t.match_key = k.match_key
+where t.in_category and list_contains($levels, 'category')
+union all
+select distinct e.case_id, m.level, m.event
+from event_pt as e
+inner join meddra_pt_level as m on m.pt_code = e.pt_code
+where list_contains($levels, m.level);
 
 create or replace table drug_event_counts as
 with exposure as (select * from analysis_exposure),

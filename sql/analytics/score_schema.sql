@@ -20,7 +20,7 @@ create table if not exists score_run (
 
 create table if not exists drug_event_score (
     run_id integer not null,
-    level varchar not null,                    -- pt | subcategory | category
+    level varchar not null,                    -- pt | subcategory | category | hlt | hlgt | soc | smq_narrow | smq_broad
     drug varchar not null,
     event varchar not null,
     a bigint, b bigint, c bigint, d bigint,
@@ -41,3 +41,16 @@ create or replace view drug_event_scores as
 select * exclude (run_id), run_id
 from drug_event_score
 where run_id = (select max(run_id) from score_run where status = 'completed');
+
+-- the MedDRA version events were coded and levels expanded with (null: none loaded, text matching), and the
+-- non-clinical terms left out (JSON: enabled, file, PTs and case-event rows dropped)
+alter table score_run add column if not exists meddra_version varchar;
+alter table score_run add column if not exists exclusions varchar;
+
+-- The category file as it was expanded for each run: one row per run x event x PT (see event_category_term).
+create table if not exists score_run_category_term (
+    run_id integer not null,
+    category varchar, subcategory varchar, scope varchar, event varchar, event_label varchar, in_category boolean,
+    term varchar, pt_code integer, via varchar, meddra_version varchar,
+    corresponding_smq varchar, confounded_by_indication varchar
+);

@@ -2,11 +2,10 @@
 -- is_signal: the pair meets one of the run's signal criteria (criteria_met may list others too).
 -- params: score_run_id, drugs, criteria
 with pt_category as (
-    select distinct normalize_pt(term) as pt, category || ' / ' || subcategory as subcategory, category
-    from event_category_term
+    select distinct normalize_pt(term) as pt, category from event_category_term where in_category
 )
-select s.level, s.drug, s.event, coalesce(c.category, case when s.level = 'pt' then null
-       else split_part(s.event, ' / ', 1) end) as category,
+select s.level, s.drug, s.event, coalesce(c.category, case when s.level in ('subcategory', 'category')
+       then split_part(s.event, ' / ', 1) end) as category,
        s.a, s.b, s.c, s.d, s.expected, s.prr, s.prr_lower, s.prr_upper, s.ror, s.ror_lower, s.ror_upper,
        s.chi2_yates, s.ic, s.ic025, s.ic975, s.ebgm, s.eb05, s.eb95, array_to_string(s.criteria_met, ',') as criteria_met,
        len(list_intersect(s.criteria_met, $criteria)) > 0 as is_signal, coalesce(l.label, s.event) as event_label

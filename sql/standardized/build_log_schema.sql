@@ -14,3 +14,6 @@ create table if not exists standardize_build (
     n_cases_rebuilt        bigint,
     seconds                double
 );
+-- the MedDRA release the events were coded with (null: none loaded, terms kept as text)
+alter table standardize_build add column if not exists meddra_version varchar;
+alter table standardize_build add column if not exists meddra_sha256 varchar;

@@ -1,6 +1,11 @@
--- case_event: one row per case and MedDRA preferred term (normalized text; pt_reported keeps the delivered
--- spelling, the first seen when a case reports the same PT twice).
--- Inputs: {{ case_report }} (the cases to build), raw_reac, {{ raw_report_csv }}, quarantined_row.
+-- case_event: one row per case and MedDRA preferred term. Each reported term is coded with meddra_term (the LLT
+-- names of the current MedDRA version, matched on pt_match_key: case, spacing, apostrophes, hyphens and
+-- British/American spelling ignored): pt is the PT's name in upper case, so a non-current LLT or a former PT
+-- counts as its PT. A term MedDRA does not know keeps its normalized text (match_method 'unmatched'); without
+-- MedDRA loaded every term does (match_method 'text'). pt_reported keeps the delivered spelling, the first seen
+-- when a case reports the same PT twice (with its LLT and match method).
+-- match_method: pt (the text is a PT name) | llt (a current LLT) | llt_noncurrent | unmatched | text.
+-- Inputs: {{ case_report }} (the cases to build), raw_reac, {{ raw_report_csv }}, quarantined_row, meddra_term.
 with faers_events as (
     select c.case_id, r.pt as pt_reported, upper(trim(r.drug_rec_act)) as drug_rec_act, r.line_no
     from {{ case_report }} as c
@@ -17,14 +22,23 @@ events as (
     union all
     select * from csv_events
 ),
--- normalize each distinct spelling once
-pt_map as (
-    select pt_reported, normalize_pt(pt_reported) as pt
-    from (select distinct pt_reported from events where pt_reported is not null)
+has_meddra as (select count(*) > 0 as loaded from meddra_term),
+-- code each distinct spelling once
+coded as (
+    select s.pt_reported, coalesce(upper(t.pt_name), normalize_pt(s.pt_reported)) as pt, t.llt_code, t.pt_code,
+           t.version as meddra_version,
+           case when t.llt_code is null then (case when (select loaded from has_meddra) then 'unmatched' else 'text' end)
+                when t.llt_code = t.pt_code then 'pt'
+                when t.llt_currency = 'Y' then 'llt'
+                else 'llt_noncurrent' end as match_method
+    from (select distinct pt_reported from events where pt_reported is not null) as s
+    left join meddra_term as t on t.match_key = pt_match_key(s.pt_reported)
 )
 select e.case_id, m.pt, arg_min(e.pt_reported, e.line_no) as pt_reported,
-       arg_min(e.drug_rec_act, e.line_no) as drug_rec_act
+       arg_min(e.drug_rec_act, e.line_no) as drug_rec_act,
+       arg_min(m.llt_code, e.line_no) as llt_code, any_value(m.pt_code) as pt_code,
+       any_value(m.meddra_version) as meddra_version, arg_min(m.match_method, e.line_no) as match_method
 from events as e
-inner join pt_map as m on m.pt_reported = e.pt_reported
+inner join coded as m on m.pt_reported = e.pt_reported
 where m.pt is not null
 group by e.case_id, m.pt;
