@@ -108,6 +108,7 @@ def test_terms_are_coded_to_llt_and_pt(con, tmp_path):
         ("3", "DRUG A", "Hemorrhage"),                            # American spelling of an LLT
         ("4", "DRUG A", "Graves disease"),                        # apostrophe dropped
         ("5", "DRUG A", "Not a term anyone uses"),
+        ("6", "DRUG A", "90500002"),                              # an LLT code (Autoimmune thrombocytopenia)
     ])
     meddra.load(con, DEMO)
     built = standardize.build(con)
@@ -121,6 +122,7 @@ def test_terms_are_coded_to_llt_and_pt(con, tmp_path):
         ("reports:3", "HAEMORRHAGE", "Hemorrhage", True, "pt", "90.0"),      # the PT, spelling aside
         ("reports:4", "BASEDOW'S DISEASE", "Graves disease", True, "llt", "90.0"),
         ("reports:5", "NOT A TERM ANYONE USES", "Not a term anyone uses", False, "unmatched", None),
+        ("reports:6", "IMMUNE THROMBOCYTOPENIA", "90500002", True, "llt_code", "90.0"),
     ]
 
 

@@ -4,7 +4,8 @@
 -- counts as its PT. A term MedDRA does not know keeps its normalized text (match_method 'unmatched'); without
 -- MedDRA loaded every term does (match_method 'text'). pt_reported keeps the delivered spelling, the first seen
 -- when a case reports the same PT twice (with its LLT and match method).
--- match_method: pt (the text is a PT name) | llt (a current LLT) | llt_noncurrent | unmatched | text.
+-- match_method: pt (the text is a PT name) | llt (a current LLT) | llt_noncurrent | llt_code (the term is an
+-- LLT code, as safety databases and E2B send them) | unmatched | text.
 -- Inputs: {{ case_report }} (the cases to build), raw_reac, {{ raw_report_csv }}, quarantined_row, meddra_term.
 with faers_events as (
     select c.case_id, r.pt as pt_reported, upper(trim(r.drug_rec_act)) as drug_rec_act, r.line_no
@@ -28,6 +29,7 @@ coded as (
     select s.pt_reported, coalesce(upper(t.pt_name), normalize_pt(s.pt_reported)) as pt, t.llt_code, t.pt_code,
            t.version as meddra_version,
            case when t.llt_code is null then (case when (select loaded from has_meddra) then 'unmatched' else 'text' end)
+                when t.matched_on = 'code' then 'llt_code'
                 when t.llt_code = t.pt_code then 'pt'
                 when t.llt_currency = 'Y' then 'llt'
                 else 'llt_noncurrent' end as match_method
