@@ -33,6 +33,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pv.errors import PvError
+from pv.levels import LEVELS
 from pv.stats.criteria import CRITERIA
 
 FORMATS = ("html", "pdf", "xlsx", "csv")
@@ -68,8 +69,7 @@ class PvConfig(BaseModel):
     schedule: str = "0 2 * * *"
     busy_timeout: float = Field(600.0, ge=0.0)             # seconds a run's step waits for a reader to let go
     meddra_version: str | None = None                      # None: the newest loaded MedDRA
-    levels: list[Literal["pt", "subcategory", "category", "hlt", "hlgt", "soc", "smq_narrow", "smq_broad"]] = Field(
-        default_factory=lambda: ["pt", "subcategory", "category", "hlt", "hlgt", "soc", "smq_narrow", "smq_broad"])
+    levels: list[Literal[LEVELS]] = Field(default_factory=lambda: list(LEVELS))
     all_soc_paths: bool = False
     exclude_events: bool = False
     source: str = "defaults"

@@ -8,7 +8,7 @@ from pv import db
 from pv.ingest.faers import require_current_schema
 
 
-def summary(con: duckdb.DuckDBPyConnection, top_unmapped: int = 0) -> dict:
+def summary(con: duckdb.DuckDBPyConnection, top_unmapped: int = 0, meddra_version: str | None = None) -> dict:
     path = db.one(con, "select path from duckdb_databases() where database_name = current_database()")
     s: dict = {"db": path[0] if path else ":memory:", "loads": [], "standardized": False}
     if not db.table_exists(con, "ingest_log"):
@@ -37,7 +37,7 @@ def summary(con: duckdb.DuckDBPyConnection, top_unmapped: int = 0) -> dict:
     s["standardized"] = True
     from pv import standardize
 
-    pending = standardize.plan(con)
+    pending = standardize.plan(con, meddra_version=meddra_version)
     s["standardize_pending"] = None if pending.mode == "current" else pending.reason
     (s["cases"], s["duplicate_cases"], s["deleted_cases"], s["drugs"], s["events"],
      s["unmapped_rows"], s["unmapped_names"]) = db.one(con, """

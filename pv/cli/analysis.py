@@ -93,7 +93,7 @@ def categories_check(
 
     cfg = load_config(config)
     cat = categorize.load(categories or cfg.categories)
-    con = db.connect(db_path, create=True)
+    con = db.connect(db_path)
     result = check(con, cat, cfg.meddra_version)
     version = result["meddra_version"]
     console.print(f"Category file {cat.path} (name {cat.name}, version {cat.version}); "

@@ -160,12 +160,14 @@ def standardize(
 def status(
     db_path: DbOption = None,
     unmapped: Annotated[int, typer.Option("--unmapped", help="List this many of the most frequent unmapped drug names.")] = 0,
+    config: ConfigOption = None,
 ) -> None:
-    """What is loaded: quarters, cases, drugs, events, quarantined rows, unmapped drug names."""
+    """What is loaded: quarters, cases, drugs, events, quarantined rows, unmapped drug names and event terms."""
+    from pv.config import load_config
     from pv.status import summary
 
     con = db.connect(db_path, read_only=True)
-    s = summary(con, top_unmapped=unmapped)
+    s = summary(con, top_unmapped=unmapped, meddra_version=load_config(config).meddra_version)
     print_summary(s)
 
 

@@ -26,11 +26,10 @@ import duckdb
 
 from pv import db
 from pv.errors import PvError
+from pv.levels import MEDDRA_LEVELS as LEVELS
 from pv.meddra.release import LAYOUT, Release, read
 
 TABLE = {name: "meddra_" + name.removesuffix(".asc") for name in LAYOUT}
-# the hierarchy and SMQ levels MedDRA adds to pt / subcategory / category (drug_event_scores.level)
-LEVELS = ("hlt", "hlgt", "soc", "smq_narrow", "smq_broad")
 
 __all__ = ["LEVELS", "Release", "build_pt_levels", "build_term_index", "current_version", "ensure_schema", "load",
            "read", "releases"]

@@ -20,11 +20,10 @@ import pyarrow as pa
 from pv import categorize, db, meddra
 from pv.categorize import exclusions
 from pv.errors import PvError
+from pv.levels import LEVELS
 from pv.stats import CRITERIA, apply_criteria, disproportionality, fit_mgps
 from pv.stats.mgps import DEFAULT_STARTS
 
-# every level a drug x event pair is scored at (drug_event_scores.level); the MedDRA ones need MedDRA loaded
-LEVELS = ("pt", "subcategory", "category", *meddra.LEVELS)
 ROLE_SETS = {"suspect": ["PS", "SS"], "all": ["PS", "SS", "C", "I"]}
 # A (sub)category level with fewer pairs than this borrows the PT-level prior: five hyperparameters need data.
 MIN_PAIRS_OWN_PRIOR = 1000
@@ -132,8 +131,9 @@ def score_counts(counts: pd.DataFrame, settings: ScoreSettings, say: Callable[[s
             work["a"] + work["b"] + work["c"] + work["d"])
         if level == "pt" or len(part) >= MIN_PAIRS_OWN_PRIOR or pt_prior is None:
             say(f"fitting the MGPS prior on {len(part):,} {level}-level pairs")
-            # (sub)category levels start from the PT-level optimum as well as from the usual points
-            starts = DEFAULT_STARTS if pt_prior is None else (tuple(pt_prior.theta), *DEFAULT_STARTS[:4])
+            # the other levels (categories, HLT, HLGT, SOC, SMQ) start from the PT-level optimum and two of the
+            # usual points: the grouped tables resemble the PT table, and the diagnostics say whether all agree
+            starts = DEFAULT_STARTS if pt_prior is None else (tuple(pt_prior.theta), *DEFAULT_STARTS[:2])
             prior = fit_mgps(work["a"].to_numpy(), np.asarray(e_fit, dtype=float), starts=starts)
             source = "fitted"
         else:
