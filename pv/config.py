@@ -7,7 +7,7 @@ Example ``pv.toml``::
     database = "pv.duckdb"             # $PV_DB and --db override it
     drugs_of_interest = ["ALEMTUZUMAB", "NATALIZUMAB"]
     categories = "categories/alemtuzumab_review.yaml"
-    roles = "suspect"                  # suspect (PS, SS) | all
+    roles = "suspect"                  # suspect (PS, SS, I: interacting) | all (also C)
     stratified = false                 # expected counts by age band x sex x report year
     collapse_duplicates = true
     signal_criteria = ["eb05"]         # a pair is a signal when it meets any of these

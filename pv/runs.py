@@ -17,17 +17,19 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from pv import __version__, db
 from pv.config import PvConfig
 from pv.errors import PvError
+from pv.signals.history import record_method
 from pv.stats import apply_criteria, disproportionality
 from pv.stats.mgps import MGPSPrior
 
@@ -174,18 +176,22 @@ def record_signals(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: in
     return db.one(con, "select count(*) from signal where run_id = $id", {"id": run_id})[0]
 
 
-def _prior(con: duckdb.DuckDBPyConnection, score_run_id: int) -> MGPSPrior:
+def _priors(con: duckdb.DuckDBPyConnection, score_run_id: int) -> dict[str, MGPSPrior]:
+    """The MGPS prior the scoring run used at each level (its own, or the PT-level one it borrowed)."""
     priors = json.loads(db.one(con, "select mgps_priors from score_run where run_id = $id", {"id": score_run_id})[0])
-    p = priors["pt"]
-    return MGPSPrior(p["alpha1"], p["beta1"], p["alpha2"], p["beta2"], p["p"], p["nll"])
+    return {level: MGPSPrior(p["alpha1"], p["beta1"], p["alpha2"], p["beta2"], p["p"], p["nll"])
+            for level, p in priors.items()}
 
 
-def _score_rows(table: pa.Table, prior: MGPSPrior, cfg: PvConfig) -> pa.Table | None:
+def _score_rows(table: pa.Table, priors: dict[str, MGPSPrior], cfg: PvConfig) -> pa.Table | None:
+    """Every statistic of the derived counts, each level with the prior the run used for that level."""
     frame = table.to_pandas()
     if frame.empty:
         return None
-    scored = apply_criteria(disproportionality(frame, prior=prior, continuity_correction=cfg.continuity_correction),
-                            cfg.all_criteria())
+    parts = [disproportionality(part.reset_index(drop=True), prior=priors.get(level, priors["pt"]),
+                                continuity_correction=cfg.continuity_correction)
+             for level, part in frame.groupby("level", sort=False)]
+    scored = apply_criteria(pd.concat(parts, ignore_index=True), cfg.all_criteria())
     met = scored["criteria_met"].to_numpy()
     scored["is_signal"] = [bool(set(m.split(",")) & set(cfg.signal_criteria)) if m else False for m in met]
     scored["criteria_met"] = [m.split(",") if m else [] for m in met]
@@ -196,13 +202,13 @@ def _score_rows(table: pa.Table, prior: MGPSPrior, cfg: PvConfig) -> pa.Table | 
 
 
 def time_to_signal(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
-    """Statistics at each quarter end for the drugs of interest (EBGM with the run's PT-level prior)."""
+    """Statistics at each quarter end for the drugs of interest (EBGM with the prior the run used at each level)."""
     return _derived(con, run_id, score_run_id, cfg, "analytics/drug_event_counts_by_quarter",
                     "drug_event_counts_by_quarter", "signal_by_quarter")
 
 
 def subgroups(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
-    """Statistics by sex and by age band for the drugs of interest (EBGM with the run's PT-level prior)."""
+    """Statistics by sex and by age band for the drugs of interest (EBGM with the run's prior at each level)."""
     return _derived(con, run_id, score_run_id, cfg, "analytics/drug_event_counts_subgroup",
                     "drug_event_counts_subgroup", "signal_subgroup")
 
@@ -211,7 +217,7 @@ def _derived(con, run_id, score_run_id, cfg, sql_name, counts_table, target) -> 
     if not cfg.drugs_of_interest:
         return 0
     db.execute(con, sql_name, {"drugs": list(cfg.drugs_of_interest)})
-    scored = _score_rows(con.sql(f"select * from {counts_table}").to_arrow_table(), _prior(con, score_run_id), cfg)  # noqa: S608
+    scored = _score_rows(con.sql(f"select * from {counts_table}").to_arrow_table(), _priors(con, score_run_id), cfg)  # noqa: S608
     con.begin()
     try:
         con.execute(f"delete from {target} where run_id = $id", {"id": run_id}).fetchall()  # noqa: S608
@@ -235,6 +241,8 @@ class Comparison:
     persisting: list[tuple]
     no_longer_met: list[tuple]
     changed: list[tuple]          # persisting signals whose EB05 moved by 10 % or more
+    re_emerged: list[tuple] = field(default_factory=list)    # signals that had lapsed and are met again
+    method_changes: list[str] = field(default_factory=list)  # what of the method differs from the previous run
 
 
 def complete_run(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int, *,
@@ -253,22 +261,24 @@ def complete_run(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int,
             """update signal_run set status = 'completed', finished_at = current_localtimestamp(), score_run_id = $s,
                    data_cutoff_quarter = $q, data_cutoff_date = $d, row_counts = $rc where run_id = $id""",
             {"id": run_id, "s": score_run_id, "q": cutoff, "d": cutoff_date, "rc": counts}).fetchall()
+        method_changes = record_method(con, run_id, score_run_id)
         rows = con.execute("select status, level, drug, event, a, eb05, previous_eb05 from signal_history "
                            "order by status, level, drug, event").fetchall()
         new = [r[1:] for r in rows if r[0] == "new"]
+        re_emerged = [r[1:] for r in rows if r[0] == "re-emerged"]
         persisting = [r[1:] for r in rows if r[0] == "persisting"]
         gone = [r[1:] for r in rows if r[0] == "no longer met"]
         changed = [r for r in persisting if r[5] and r[4] is not None and abs(r[4] - r[5]) / r[5] >= 0.10]
         n_signals = db.one(con, "select count(*) from signal where run_id = $id", {"id": run_id})[0]
-        con.execute("update signal_run set n_signals = $n, n_new = $new, n_no_longer_met = $gone, "
+        con.execute("update signal_run set n_signals = $n, n_new = $new, n_no_longer_met = $gone, n_re_emerged = $re, "
                     "status = case when $pending then 'reporting' else status end where run_id = $id",
-                    {"id": run_id, "n": n_signals, "new": len(new), "gone": len(gone),
+                    {"id": run_id, "n": n_signals, "new": len(new), "gone": len(gone), "re": len(re_emerged),
                      "pending": report_pending}).fetchall()
         con.commit()
     except BaseException:
         con.rollback()
         raise
-    return Comparison(new, persisting, gone, changed)
+    return Comparison(new, persisting, gone, changed, re_emerged, method_changes)
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
@@ -300,10 +310,14 @@ def markdown_summary(run_id: int, comparison: Comparison, cfg: PvConfig, limit: 
             lines.append(f"| … | {len(rows) - limit} more | | | | |")
         return "\n".join(lines) + "\n"
     changed = [r[:6] for r in comparison.changed]
+    method = (f"**The method changed since the previous run ({', '.join(comparison.method_changes)}): new, "
+              "persisting and no-longer-met compare runs made differently.**" if comparison.method_changes else "")
     return "\n".join([
         f"# pv signal run {run_id}",
         f"Criteria: {', '.join(cfg.signal_criteria)}; persisting signals: {len(comparison.persisting)}.",
-        table(comparison.new, "New signals"), table(changed, "Changed signals (EB05 moved by 10 % or more)"),
+        *([method] if method else []),
+        table(comparison.new, "New signals"), table(comparison.re_emerged, "Re-emerged signals (had lapsed)"),
+        table(changed, "Changed signals (EB05 moved by 10 % or more)"),
         table(comparison.no_longer_met, "No longer met"),
     ])
 

@@ -8,11 +8,14 @@ from signal as s
 where s.run_id = (select max(run_id) from signal_run where status = 'completed');
 
 -- signal_history: one row per drug x event that was ever a signal in a completed run: when it first met the
--- criteria (run and data quarter), its status now (new | persisting | no longer met) and how its statistics
--- moved since the previous completed run.
+-- criteria (run and data quarter), its status now and how its statistics moved since the previous completed run.
+-- status: new (first met in the latest run) | persisting (met in the latest and the previous run) | re-emerged
+-- (met in the latest run, not in the previous one, but in an earlier one) | no longer met (not in the latest).
+-- is_method_changed / method_changes: the latest run's method differs from the previous run's
+-- (pv.signals.history): its statuses compare runs made differently.
 create or replace view signal_history as
 with runs as (
-    select run_id, score_run_id, data_cutoff_quarter, started_at,
+    select run_id, score_run_id, data_cutoff_quarter, started_at, method_changes,
            row_number() over (order by run_id desc) as recency
     from signal_run where status = 'completed'
 ),
@@ -42,9 +45,13 @@ select
         when e.last_run_id = (select run_id from latest) and exists (
             select 1 from signal as p where p.run_id = (select run_id from previous)
                 and p.level = e.level and p.drug = e.drug and p.event = e.event) then 'persisting'
+        when e.last_run_id = (select run_id from latest) and e.first_run_id < (select run_id from latest)
+            then 're-emerged'
         when e.last_run_id = (select run_id from latest) then 'new'
         else 'no longer met'
     end as status,
+    (select method_changes from latest) is not null as is_method_changed,
+    (select method_changes from latest) as method_changes,
     e.first_run_id,
     fr.started_at as first_run_at,
     coalesce(fq.first_signal_quarter, fr.data_cutoff_quarter) as first_signal_quarter,
@@ -69,9 +76,9 @@ select
     c.sex, c.country, c.event_date, c.received_date, c.fda_date, c.report_type, c.reporter_occupation,
     c.is_serious, c.is_death, c.outcomes,
     (select list(distinct g.ingredient order by g.ingredient) from case_drug as g
-     where g.case_id = c.case_id and g.role in ('PS', 'SS')) as suspect_drugs,
+     where g.case_id = c.case_id and g.role in ('PS', 'SS', 'I')) as suspect_drugs,
     (select list(distinct g.ingredient order by g.ingredient) from case_drug as g
-     where g.case_id = c.case_id and g.role in ('C', 'I')) as concomitant_drugs,
+     where g.case_id = c.case_id and g.role = 'C') as concomitant_drugs,
     (select list(e.pt order by e.pt) from case_event as e where e.case_id = c.case_id) as pts
 from analysis_exposure as ex
 inner join analysis_event as ev using (case_id)

@@ -4,13 +4,14 @@ sample_data/meddra_demo (invented codes, NOT MedDRA; see pv.meddra.invented)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from pv import categorize, meddra, standardize
+from pv import categorize, meddra, runs, standardize
 from pv.categorize.check import check
 from pv.errors import PvError
 from pv.ingest import ingest_report_csv
@@ -295,9 +296,16 @@ def test_exclude_events_drops_non_clinical_terms(con, tmp_path):
     assert len(_score_counts(con).query("level == 'pt'")) == 4
 
 
+def score_run_result(con, score_run: int) -> dict:
+    version, = con.execute("select meddra_version from score_run where run_id = $r", {"r": score_run}).fetchone()
+    n, = con.execute("select count(*) from drug_event_score where run_id = $r and level = 'smq_broad'",
+                     {"r": score_run}).fetchone()
+    return {"meddra_version": version, "n_smq_broad": n}
+
+
 def test_sample_data_with_the_demo_release(con):
+    from pv.config import PvConfig
     from pv.ingest import ingest_path
-    from pv.signals import score
 
     for z in sorted((DEMO.parent).glob("*.zip")):
         ingest_path(con, z)
@@ -308,8 +316,10 @@ def test_sample_data_with_the_demo_release(con):
     standardize.build(con)
     coded = {r[0] for r in con.execute("select distinct pt from case_event where pt like '%THROMBOCYTOPENI%'").fetchall()}
     assert "IDIOPATHIC THROMBOCYTOPENIC PURPURA" not in coded and "IMMUNE THROMBOCYTOPENIA" in coded
-    result = score(con, ScoreSettings())
-    assert result.meddra_version == "90.0" and result.n_pairs["smq_broad"] > 0
+    run_id = runs.run_in_process(con, PvConfig(drugs_of_interest=["ALEMTUZUMAB"], report_formats=["csv"]))
+    score_run = con.execute("select score_run_id from signal_run where run_id = $r", {"r": run_id}).fetchone()[0]
+    result = score_run_result(con, score_run)
+    assert result["meddra_version"] == "90.0" and result["n_smq_broad"] > 0
     row = con.execute("select a, eb05, criteria_met from drug_event_scores where drug = 'ALEMTUZUMAB' and "
                       "level = 'subcategory' and event = 'infusion_reaction / infusion_reaction (narrow)'").fetchone()
     assert row[1] > 2 and "eb05" in row[2]                     # the specific definition signals
@@ -317,5 +327,17 @@ def test_sample_data_with_the_demo_release(con):
                         "and event = 'infusion_reaction / infusion_reaction (broad)'").fetchone()[0]
     assert broad < row[1]                                       # the symptoms dilute it
     stored = con.execute("select count(*), any_value(meddra_version) from score_run_category_term where run_id = $r",
-                         {"r": result.run_id}).fetchone()
+                         {"r": score_run}).fetchone()
     assert stored[0] > 100 and stored[1] == "90.0"
+    # time to signal: at the last quarter every case is in, so each level's figures are the run's own, EBGM
+    # included, because each level is scored with the prior the run fitted for it (hlt, hlgt, soc have their own)
+    priors = json.loads(con.execute("select mgps_priors from score_run where run_id = $r", {"r": score_run}).fetchone()[0])
+    assert priors["hlt"]["source"] == "fitted" and priors["hlt"]["alpha1"] != priors["pt"]["alpha1"]
+    last = con.execute(
+        "select q.level, count(*), count(*) filter (where abs(q.ebgm - s.ebgm) < 1e-9 and q.a = s.a and q.d = s.d) "
+        "from signal_by_quarter as q join drug_event_score as s on s.run_id = $s and s.level = q.level "
+        "and s.drug = q.drug and s.event = q.event where q.run_id = $r "
+        "and q.quarter = (select max(quarter) from signal_by_quarter where run_id = $r) group by q.level",
+        {"r": run_id, "s": score_run}).fetchall()
+    assert {level for level, *_ in last} >= {"pt", "hlt", "soc", "smq_broad"}
+    assert all(n == same for _, n, same in last), last

@@ -19,7 +19,7 @@ from pv.errors import PvError
 @app.command()
 def score(
     db_path: DbOption = None,
-    roles: Annotated[str, typer.Option(help="suspect (PS, SS) or all (PS, SS, C, I).")] = "suspect",
+    roles: Annotated[str, typer.Option(help="suspect (PS, SS, I) or all (PS, SS, I, C).")] = "suspect",
     stratify: Annotated[bool, typer.Option("--stratify", help="Expected counts by age band x sex x report year.")] = False,
     keep_duplicates: Annotated[bool, typer.Option("--keep-duplicates", help="Count probable duplicates separately.")] = False,
     categories: Annotated[Path | None, typer.Option(help="Event category YAML (default: the bundled file).")] = None,

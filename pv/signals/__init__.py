@@ -24,14 +24,15 @@ from pv.levels import LEVELS
 from pv.stats import CRITERIA, apply_criteria, disproportionality, fit_mgps
 from pv.stats.mgps import DEFAULT_STARTS
 
-ROLE_SETS = {"suspect": ["PS", "SS"], "all": ["PS", "SS", "C", "I"]}
+# Suspect means primary suspect, secondary suspect and interacting, as EudraVigilance and the UMC count it.
+ROLE_SETS = {"suspect": ["PS", "SS", "I"], "all": ["PS", "SS", "I", "C"]}
 # A (sub)category level with fewer pairs than this borrows the PT-level prior: five hyperparameters need data.
 MIN_PAIRS_OWN_PRIOR = 1000
 
 
 @dataclass
 class ScoreSettings:
-    roles: str = "suspect"                    # suspect (PS, SS) | all
+    roles: str = "suspect"                    # suspect (PS, SS, I) | all
     collapse_duplicates: bool = True          # count each probable-duplicate group once
     stratified: bool = False                  # expected counts by age band x sex x report year
     continuity_correction: float = 0.0        # PRR/ROR only; 0.5 = vigipy's default

@@ -6,10 +6,14 @@ A criterion is a set of conditions that must all hold; every pair records which 
 preset       conditions                            reference
 ===========  ====================================  ===================================
 ``evans``    prr >= 2, chi2_yates >= 4, a >= 3     Evans et al. 2001
-``ror025``   ror_lower > 1, a >= 3                 van Puijenbroek et al. 2002
+``ror025``   ror_lower_judged > 1, a >= 3          van Puijenbroek et al. 2002
 ``ic025``    ic025 > 0                             Norén et al. 2013 (UMC)
 ``eb05``     eb05 >= 2                             Szarfman et al. 2002 (FDA)
 ===========  ====================================  ===================================
+
+``ror_lower_judged`` is the ROR's lower limit, or for a table with a zero cell that of the Haldane-corrected table
+(``is_haldane`` records it; see :func:`pv.stats.disproportionality.ror_lower_judged`), so a pair with b = 0 or
+c = 0 is judged rather than dropped.
 
 Custom criteria use the same form: ``{"name": [("column", ">=", value), ...]}``.
 """
@@ -27,7 +31,7 @@ Condition = tuple[str, str, float]
 
 CRITERIA: dict[str, list[Condition]] = {
     "evans": [("prr", ">=", 2.0), ("chi2_yates", ">=", 4.0), ("a", ">=", 3)],
-    "ror025": [("ror_lower", ">", 1.0), ("a", ">=", 3)],
+    "ror025": [("ror_lower_judged", ">", 1.0), ("a", ">=", 3)],
     "ic025": [("ic025", ">", 0.0)],
     "eb05": [("eb05", ">=", 2.0)],
 }

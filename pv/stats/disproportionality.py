@@ -9,6 +9,12 @@ is unbounded is ``+inf`` and one that is undefined (0/0) is ``nan``:
 ``continuity_correction=0.5`` (vigipy's default) adds 0.5 to all four cells of every table that has a zero cell,
 and to no other table.
 
+The ``ror025`` criterion must judge every pair, but the lower limit of an ROR with b = 0 or c = 0 is nan (the
+table has no variance estimate), so a pair like a = 28, c = 0 could never meet it. :func:`ror_lower_judged` is the
+limit the criterion reads: the plain Wald limit, or, for a table with a zero cell, the limit of the
+Haldane-Anscombe corrected table (0.5 added to all four cells; Haldane 1956), flagged ``is_haldane``. The ROR and
+its interval reported beside it stay uncorrected.
+
 References
 ----------
 1. Evans SJW, Waller PC, Davis S (2001). Use of proportional reporting ratios (PRRs) for signal generation from
@@ -17,6 +23,8 @@ References
    signal detection in spontaneous reporting systems for adverse drug reactions. Pharmacoepidemiol Drug Saf
    11:3-10.
 3. Ahmed I, Poncet A (2016). PhViD: an R package for pharmacovigilance signal detection (functions PRR, ROR).
+4. Haldane JBS (1956). The estimation and significance of the logarithm of a ratio of frequencies. Ann Hum Genet
+   20:309-311.
 """
 
 from __future__ import annotations
@@ -83,6 +91,24 @@ def ror(a, b, c, d, *, z: float = Z_975, continuity_correction: float = 0.0):
         log_ror = np.log(a) + np.log(d) - np.log(b) - np.log(c)
         se = np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
         return np.exp(log_ror), np.exp(log_ror - z * se), np.exp(log_ror + z * se)
+
+
+def ror_lower_judged(a, b, c, d, *, z: float = Z_975):
+    """The ROR lower limit the ``ror025`` criterion judges, and whether it comes from a corrected table.
+
+    All four cells > 0: the Wald lower limit of :func:`ror`. A zero cell: the lower limit of the table with 0.5
+    added to every cell (Haldane-Anscombe), so that the pair is judged rather than dropped.
+
+    Example: a=28, b=472, c=0, d=9500 has ROR = inf with lower limit nan; corrected, ROR = 28.5·9500.5 /
+    (472.5·0.5) = 1146 and the lower limit is 70.1, so the pair meets ror025.
+
+    Returns (lower, is_haldane) arrays.
+    """
+    a, b, c, d = _cells(a, b, c, d)
+    zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)
+    _, plain, _ = ror(a, b, c, d, z=z)
+    _, corrected, _ = ror(a, b, c, d, z=z, continuity_correction=0.5)
+    return np.where(zero, corrected, plain), zero
 
 
 def chi2_yates(a, b, c, d):

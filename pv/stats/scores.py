@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 
 from pv.errors import PvError
-from pv.stats.disproportionality import chi2_yates, expected_count, prr, ror
+from pv.stats.disproportionality import chi2_yates, expected_count, prr, ror, ror_lower_judged
 from pv.stats.ic import bcpnn_ic, ic_noren
 from pv.stats.mgps import MGPSPrior, ebgm_scores, fit_mgps
 
-SCORE_COLUMNS = ["n", "expected", "prr", "prr_lower", "prr_upper", "ror", "ror_lower", "ror_upper", "chi2_yates",
-                 "ic", "ic025", "ic975", "ebgm", "eb05", "eb95", "ic_bcpnn", "ic025_bcpnn"]
+SCORE_COLUMNS = ["n", "expected", "prr", "prr_lower", "prr_upper", "ror", "ror_lower", "ror_upper", "ror_lower_judged",
+                 "is_haldane", "chi2_yates", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95", "ic_bcpnn", "ic025_bcpnn"]
 
 
 def disproportionality(
@@ -40,6 +40,7 @@ def disproportionality(
     out["expected"] = expected
     out["prr"], out["prr_lower"], out["prr_upper"] = prr(a, b, c, d, continuity_correction=continuity_correction)
     out["ror"], out["ror_lower"], out["ror_upper"] = ror(a, b, c, d, continuity_correction=continuity_correction)
+    out["ror_lower_judged"], out["is_haldane"] = ror_lower_judged(a, b, c, d)
     out["chi2_yates"] = chi2_yates(a, b, c, d)
     out["ic"], out["ic025"], out["ic975"] = ic_noren(a, expected)
     out["ic_bcpnn"], out["ic025_bcpnn"] = bcpnn_ic(a, b, c, d)

@@ -62,3 +62,9 @@ create table if not exists signal_subgroup (
     criteria_met varchar[],
     is_signal boolean
 );
+
+-- What decides which pairs are signals (pv.signals.history), and what of it changed since the previous completed
+-- run (null: nothing, or no previous run): statuses across a method change compare runs made differently.
+alter table signal_run add column if not exists method varchar;            -- JSON
+alter table signal_run add column if not exists method_changes varchar;    -- e.g. 'scoring.stratified, meddra_version'
+alter table signal_run add column if not exists n_re_emerged bigint;

@@ -54,3 +54,8 @@ create table if not exists score_run_category_term (
     term varchar, pt_code integer, via varchar, meddra_version varchar,
     corresponding_smq varchar, confounded_by_indication varchar
 );
+
+-- ror025 judges ror_lower_judged: ror_lower, or for a table with a zero cell the Haldane-corrected limit
+-- (is_haldane); pv.stats.disproportionality.ror_lower_judged
+alter table drug_event_score add column if not exists ror_lower_judged double;
+alter table drug_event_score add column if not exists is_haldane boolean;

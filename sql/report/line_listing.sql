@@ -22,8 +22,8 @@ chosen as (
 ),
 drugs as (
     select case_id,
-           list(distinct ingredient order by ingredient) filter (where role in ('PS', 'SS')) as suspect_drugs,
-           list(distinct ingredient order by ingredient) filter (where role in ('C', 'I')) as concomitant_drugs
+           list(distinct ingredient order by ingredient) filter (where role in ('PS', 'SS', 'I')) as suspect_drugs,
+           list(distinct ingredient order by ingredient) filter (where role = 'C') as concomitant_drugs
     from case_drug semi join chosen using (case_id)
     group by case_id
 ),

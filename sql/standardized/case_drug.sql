@@ -28,10 +28,10 @@ csv_distinct as (
         trim(r.drug) as drug_name_reported,
         r.map_drugs
     from {{ raw_report_csv }} as r
-    -- one row per report and drug: the strongest role wins (PS > SS > C > I)
+    -- one row per report and drug: the strongest role wins (PS > SS > I > C: an interacting drug is a suspect)
     qualify row_number() over (
         partition by r.source_name, trim(r.report_id), upper(trim(r.drug))
-        order by list_position(['PS', 'SS', 'C', 'I'], coalesce(upper(trim(r.role)), 'PS')), r.line_no
+        order by list_position(['PS', 'SS', 'I', 'C'], coalesce(upper(trim(r.role)), 'PS')), r.line_no
     ) = 1
 ),
 csv_rows as (

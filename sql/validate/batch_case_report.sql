@@ -9,7 +9,7 @@ with batch as (
 ),
 suspect as (
     select case_id, count(*) as n from case_drug
-    where role in ('PS', 'SS') and case_id in (select case_id from batch) group by case_id
+    where role in ('PS', 'SS', 'I') and case_id in (select case_id from batch) group by case_id
 ),
 events as (
     select case_id, count(*) as n from case_event where case_id in (select case_id from batch) group by case_id
