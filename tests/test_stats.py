@@ -297,6 +297,7 @@ def test_criteria_presets_and_custom():
         "a": [3, 2, 10, 5], "prr": [2.0, 5.0, 1.5, np.nan], "chi2_yates": [4.0, 9.0, 10.0, 8.0],
         "ror_lower": [1.01, 3.0, 0.9, 2.0], "ic025": [0.1, -0.1, 0.0, 0.5], "eb05": [2.0, 1.99, 3.0, np.nan],
     })
+    scores["ror_lower_judged"] = scores["ror_lower"]                      # no zero cell in these tables
     out = apply_criteria(scores)
     assert out["meets_evans"].tolist() == [True, False, False, False]     # a >= 3 and PRR >= 2 and chi2 >= 4
     assert out["meets_ror025"].tolist() == [True, False, False, True]

@@ -15,7 +15,7 @@ passed in). Modules: :mod:`pv.stats.disproportionality` (PRR, ROR, χ²), :mod:`
 """
 
 from pv.stats.criteria import CRITERIA, apply_criteria
-from pv.stats.disproportionality import chi2_yates, expected_count, prr, ror
+from pv.stats.disproportionality import chi2_yates, expected_count, prr, ror, ror_lower_judged
 from pv.stats.ic import bcpnn_ic, ic_noren
 from pv.stats.mgps import MGPSPrior, ebgm_scores, fit_mgps
 from pv.stats.scores import disproportionality
@@ -33,4 +33,5 @@ __all__ = [
     "ic_noren",
     "prr",
     "ror",
+    "ror_lower_judged",
 ]

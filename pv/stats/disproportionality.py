@@ -100,7 +100,7 @@ def ror_lower_judged(a, b, c, d, *, z: float = Z_975):
     added to every cell (Haldane-Anscombe), so that the pair is judged rather than dropped.
 
     Example: a=28, b=472, c=0, d=9500 has ROR = inf with lower limit nan; corrected, ROR = 28.5·9500.5 /
-    (472.5·0.5) = 1146 and the lower limit is 70.1, so the pair meets ror025.
+    (472.5·0.5) = 1146 and the lower limit is 69.9, so the pair meets ror025.
 
     Returns (lower, is_haldane) arrays.
     """

@@ -26,7 +26,8 @@ Fitting. L-BFGS-B with the analytic gradient, in log/logit coordinates, from sev
 likelihood wins and the diagnostics say how many starts reached it. The mixture is symmetric in its labels;
 the component with the smaller weight is reported first (p <= 0.5), as in openEBGM's published CAERS fit. Above ``squash_above`` pairs the fit runs on
 data squashed as DuMouchel & Pregibon (2001) propose (exact counts; expected counts pooled within quantile bins
-of each count), then is polished on the full data, so the reported likelihood is always the exact one.
+of each count), then is polished on the full data, so the reported likelihood is always the exact one. Each likelihood evaluation
+computes the gamma-function terms once per distinct count, not once per pair (the counts take few values).
 
 References
 ----------
@@ -96,23 +97,49 @@ def _log_nb(n, e, alpha, beta):
     return log_f, alpha * log_r, log_r
 
 
-def _component(n, e, alpha, beta):
+@dataclass(frozen=True)
+class _Points:
+    """The points a likelihood runs on, with what every evaluation would otherwise recompute: the counts take few
+    distinct values, so the gamma-function terms of Eq. 5 and its gradient are evaluated once per distinct count
+    and gathered (``index``), and log E once for all."""
+
+    n: np.ndarray
+    e: np.ndarray
+    w: np.ndarray
+    log_e: np.ndarray
+    n_distinct: np.ndarray
+    index: np.ndarray
+
+    @classmethod
+    def of(cls, n, e, w) -> _Points:
+        n, e, w = (np.asarray(v, dtype=float) for v in (n, e, w))
+        n_distinct, index = np.unique(n, return_inverse=True)
+        return cls(n, e, w, np.log(e), n_distinct, index.reshape(-1))
+
+
+def _component(pts: _Points, alpha, beta):
     """Truncated log-density log f*(n) and its gradient wrt (log α, log β)."""
-    log_f, log_p0, log_r = _log_nb(n, e, alpha, beta)
+    n, e = pts.n, pts.e
+    log_r = -np.log1p(e / beta)                  # log(β/(β+E)) = log f(0) / α
+    log_q = pts.log_e - np.log(beta + e)         # log(E/(β+E))
+    u = pts.n_distinct
+    log_f = (gammaln(alpha + u) - gammaln(alpha) - gammaln(u + 1))[pts.index] + alpha * log_r + n * log_q   # Eq. 5
+    log_p0 = alpha * log_r
     p0 = np.exp(log_p0)
-    log_1m_p0 = np.log(-np.expm1(log_p0))        # log(1 − f(0)), accurate when f(0) -> 1
-    log_fs = log_f - log_1m_p0
-    ratio = p0 / -np.expm1(log_p0)               # f(0) / (1 − f(0))
-    d_alpha = digamma(alpha + n) - digamma(alpha) + log_r + ratio * log_r
+    one_m_p0 = -np.expm1(log_p0)
+    log_fs = log_f - np.log(one_m_p0)            # log(1 − f(0)), accurate when f(0) -> 1
+    ratio = p0 / one_m_p0                        # f(0) / (1 − f(0))
+    d_alpha = (digamma(alpha + u) - digamma(alpha))[pts.index] + log_r + ratio * log_r
     d_beta = alpha / beta - (alpha + n) / (beta + e) + ratio * alpha * e / (beta * (beta + e))
     return log_fs, d_alpha * alpha, d_beta * beta
 
 
-def _objective(x, n, e, w):
+def _objective(x, pts: _Points):
     a1, b1, a2, b2 = np.exp(x[:4])
     p = expit(x[4])
-    l1, ga1, gb1 = _component(n, e, a1, b1)
-    l2, ga2, gb2 = _component(n, e, a2, b2)
+    w = pts.w
+    l1, ga1, gb1 = _component(pts, a1, b1)
+    l2, ga2, gb2 = _component(pts, a2, b2)
     m = np.maximum(l1, l2)
     s1, s2 = p * np.exp(l1 - m), (1 - p) * np.exp(l2 - m)
     total = s1 + s2
@@ -132,7 +159,7 @@ def neg_log_likelihood(theta, observed, expected) -> float:
     """−log L of θ = (α1, β1, α2, β2, p) on pairs with N ≥ 1, truncated at N ≥ 1 (openEBGM's ``negLL``)."""
     n, e = _checked(observed, expected)
     x = np.concatenate([np.log(np.asarray(theta[:4], float)), [logit(theta[4])]])
-    return float(_objective(x, n, e, np.ones_like(n))[0])
+    return float(_objective(x, _Points.of(n, e, np.ones_like(n)))[0])
 
 
 def _checked(observed, expected):
@@ -202,11 +229,12 @@ def fit_mgps(observed, expected, *, starts=DEFAULT_STARTS, squash_above: int = 2
     un, ue, uw, _ = unique_pairs(n, e)                   # exact: the same likelihood on fewer points
     squashed = un.size > squash_above
     sn, se, sw = squash(n, e) if squashed else (un, ue, uw)
+    search, exact = _Points.of(sn, se, sw), _Points.of(un, ue, uw)
     bounds = [(-_BOUND, _BOUND)] * 4 + [(-15.0, 15.0)]
     tried = []
     for start in starts:
         x0 = np.concatenate([np.log(np.asarray(start[:4], float)), [logit(start[4])]])
-        res = minimize(_objective, x0, args=(sn, se, sw), jac=True, method="L-BFGS-B", bounds=bounds,
+        res = minimize(_objective, x0, args=(search,), jac=True, method="L-BFGS-B", bounds=bounds,
                        options={"maxiter": maxiter, "ftol": 1e-12, "gtol": 1e-7})
         tried.append({"start": [float(v) for v in start], "x": res.x, "nll": float(res.fun),
                       "converged": bool(res.success), "iterations": int(res.nit), "message": str(res.message)})
@@ -220,10 +248,10 @@ def fit_mgps(observed, expected, *, starts=DEFAULT_STARTS, squash_above: int = 2
     x = best["x"]
     converged = best["converged"]
     if squashed:   # polish on the exact likelihood (distinct points, weighted)
-        res = minimize(_objective, x, args=(un, ue, uw), jac=True, method="L-BFGS-B", bounds=bounds,
+        res = minimize(_objective, x, args=(exact,), jac=True, method="L-BFGS-B", bounds=bounds,
                        options={"maxiter": 25, "ftol": 1e-12, "gtol": 1e-6})
         x, converged = res.x, bool(res.success) or converged
-    nll = float(_objective(x, un, ue, uw)[0])
+    nll = float(_objective(x, exact)[0])
     agreeing = sum(t["nll"] - best["nll"] <= 1e-3 for t in finite)
     a1, b1, a2, b2 = (float(v) for v in np.exp(x[:4]))
     p = float(expit(x[4]))
