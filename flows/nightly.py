@@ -204,7 +204,7 @@ def nightly_signal_run(inbox: str | None = None, database: str | None = None, co
                              description=f"pv signal run {run_id}")
     return {"run_id": run_id, "loaded": loaded, "n_signals": n_signals, "new": len(comparison.new),
             "persisting": len(comparison.persisting), "no_longer_met": len(comparison.no_longer_met),
-            "report": report, "step_seconds": {k: round(v, 1) for k, v in clock.seconds.items()}}
+            "re_emerged": len(comparison.re_emerged), "method_changes": comparison.method_changes, "report": report, "step_seconds": {k: round(v, 1) for k, v in clock.seconds.items()}}
 
 
 if __name__ == "__main__":

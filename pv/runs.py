@@ -30,6 +30,7 @@ from pv import __version__, db
 from pv.config import PvConfig
 from pv.errors import PvError
 from pv.signals.history import record_method
+from pv.signals.subgroups import record_heterogeneity
 from pv.stats import apply_criteria, disproportionality
 from pv.stats.mgps import MGPSPrior
 
@@ -208,9 +209,13 @@ def time_to_signal(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: in
 
 
 def subgroups(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
-    """Statistics by sex and by age band for the drugs of interest (EBGM with the run's prior at each level)."""
-    return _derived(con, run_id, score_run_id, cfg, "analytics/drug_event_counts_subgroup",
-                    "drug_event_counts_subgroup", "signal_subgroup")
+    """Statistics by sex and by age band for the drugs of interest (EBGM with the run's prior at each level), and
+    the test of heterogeneity between the subgroups (``signal_subgroup_heterogeneity``)."""
+    n = _derived(con, run_id, score_run_id, cfg, "analytics/drug_event_counts_subgroup",
+                 "drug_event_counts_subgroup", "signal_subgroup")
+    if cfg.drugs_of_interest:
+        record_heterogeneity(con, run_id)
+    return n
 
 
 def _derived(con, run_id, score_run_id, cfg, sql_name, counts_table, target) -> int:

@@ -62,6 +62,7 @@ def test_quarters_delivered_one_at_a_time(prefect, quarters, tmp_path):
 
     again = prefect(config=str(cfg))                          # nothing new: picked up once
     assert again["loaded"] == [] and again["new"] == 0 and again["persisting"] == first["n_signals"]
+    assert again["method_changes"] == [] and again["re_emerged"] == 0       # same method, new data only
 
     shutil.copy(quarters[1], inbox)
     shutil.copy(quarters[2], inbox)
@@ -71,7 +72,8 @@ def test_quarters_delivered_one_at_a_time(prefect, quarters, tmp_path):
     assert runs_table == [(1, "completed", "2019Q1"), (2, "completed", "2019Q1"), (3, "completed", "2019Q3")]
     status = dict(read(db, "select event, status from signal_history where drug = 'ALEMTUZUMAB' and level = 'pt'"))
     assert status["BASEDOW'S DISEASE"] == "persisting"       # a signal since run 1
-    assert set(status.values()) <= {"new", "persisting", "no longer met"}
+    assert set(status.values()) <= {"new", "persisting", "re-emerged", "no longer met"}
+    assert third["method_changes"] == []                     # new data is not a method change
     assert read(db, "select count(*) from signal_history where status = 'new'")[0][0] == third["new"]
     # the run's report and the Prefect artifact
     report = Path(third["report"])

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -47,7 +48,8 @@ def db_signals(con, run_id):
 
 def test_every_format_is_written_with_a_manifest(report):
     names = sorted(p.name for p in report.files)
-    assert names == ["category_terms.csv", "data_quality.csv", "line_listing.csv", "manifest.json", "parameters.csv", "scores.csv",
+    assert names == ["category_terms.csv", "data_quality.csv", "heterogeneity.csv", "line_listing.csv", "manifest.json",
+                     "parameters.csv", "scores.csv",
                      "signal_report.html", "signal_report.pdf", "signal_report.xlsx", "signals.csv"]
     manifest = json.loads((report.out_dir / "manifest.json").read_text())
     for name, digest in manifest["files"].items():
@@ -74,7 +76,8 @@ def test_csv_and_xlsx_numbers_match_the_database(sample_db, report):
             assert row["ror_lower"] == pytest.approx(ror_lower, rel=1e-9)
             assert row["eb05"] == pytest.approx(eb05, rel=1e-9)
     sheets = pd.ExcelFile(report.out_dir / "signal_report.xlsx").sheet_names
-    assert sheets == ["signals", "scores", "line_listing", "data_quality", "category_terms", "parameters"]
+    assert sheets == ["signals", "scores", "line_listing", "data_quality", "category_terms", "heterogeneity",
+                      "parameters"]
     listing = pd.read_csv(report.out_dir / "line_listing.csv")
     n_cases = con.execute("select count(distinct case_id) from case_line_listing l semi join (select level, drug, event "
                           "from signal where run_id = $r and drug = 'ALEMTUZUMAB') using (level, drug, event)",
@@ -212,3 +215,21 @@ def test_unusual_names_and_errors(tmp_path):
         build_report(con, tmp_path / "x", run=99, drugs=[weird])
     with pytest.raises(PvError, match="--format doc is not one of"):
         build_report(con, tmp_path / "x", run=run_id, drugs=[weird], formats=("doc",))
+
+
+def test_subgroup_heterogeneity_is_recorded_from_the_subgroup_tables(sample_db):
+    from pv.stats.heterogeneity import woolf_test
+
+    con, run_id = sample_db
+    het = con.execute("select level, drug, event, subgroup_kind, n_subgroups, q, p_value, is_heterogeneous "
+                      "from signal_subgroup_heterogeneity where run_id = $r", {"r": run_id}).df()
+    assert len(het) > 100 and het["p_value"].notna().sum() > 100
+    assert (het["is_heterogeneous"] == (het["p_value"] < 0.05)).all()
+    # recomputed from the stored subgroup tables (unknown left out), for the alemtuzumab PT pairs by sex
+    tables = con.execute("select level, drug, event, subgroup_kind, a, b, c, d from signal_subgroup where run_id = $r "
+                         "and subgroup <> 'unknown' and subgroup_kind = 'sex' and level = 'pt'", {"r": run_id}).df()
+    again = woolf_test(tables, ["level", "drug", "event", "subgroup_kind"]).set_index(["drug", "event"])
+    stored = het[(het["subgroup_kind"] == "sex") & (het["level"] == "pt")].set_index(["drug", "event"])
+    both = stored.join(again[["q"]], rsuffix="_again", how="inner")
+    assert len(both) > 20
+    assert np.allclose(both["q"], both["q_again"], equal_nan=True)

@@ -106,3 +106,27 @@ def small_db_runs(con, tmp_path):
     second = runs.run_in_process(con, PvConfig(drugs_of_interest=["DRUG A"], signal_criteria=["ror025"],
                                                report_formats=["csv"], stratified=True))
     return con, first, second
+
+
+def test_woolf_test_of_heterogeneity_between_subgroups():
+    from scipy.stats import chi2
+
+    from pv.stats.heterogeneity import ror_ratio, woolf_test
+
+    tables = pd.DataFrame({
+        "pair": ["P", "P", "P", "Q", "Q", "R"],
+        "a": [20, 10, 0, 5, 5, 4], "b": [80, 90, 0, 95, 95, 6], "c": [20, 10, 3, 10, 10, 0], "d": [980, 990, 50, 890, 890, 90],
+    })
+    out = woolf_test(tables, ["pair"]).set_index("pair")
+    l1, v1 = math.log(20 * 980 / (80 * 20)), 1 / 20 + 1 / 80 + 1 / 20 + 1 / 980
+    l2, v2 = math.log(10 * 990 / (90 * 10)), 1 / 10 + 1 / 90 + 1 / 10 + 1 / 990
+    q = (1 / v1) * (1 / v2) * (l1 - l2) ** 2 / (1 / v1 + 1 / v2)     # two strata: Q = w1 w2 (l1 - l2)^2 / (w1 + w2)
+    assert out.loc["P", "n_subgroups"] == 2                           # the third: drug never reported there
+    assert out.loc["P", "q"] == pytest.approx(q, rel=1e-12)
+    assert out.loc["P", "p_value"] == pytest.approx(chi2.sf(q, 1), rel=1e-12)
+    assert out.loc["Q", "q"] == pytest.approx(0.0, abs=1e-12) and out.loc["Q", "p_value"] == pytest.approx(1.0)
+    assert np.isnan(out.loc["R", "q"]) and np.isnan(out.loc["R", "p_value"])       # one subgroup: no test
+    ratio, lower, upper = ror_ratio(20, 80, 20, 980, 10, 90, 10, 990)
+    assert ratio == pytest.approx(12.25 / 11, rel=1e-12) and lower < ratio < upper
+    se = math.sqrt(v1 + v2)
+    assert lower == pytest.approx(math.exp(l1 - l2 - Z_975 * se), rel=1e-12)

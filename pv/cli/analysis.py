@@ -187,7 +187,10 @@ def run(
     print_summary(summary(db.connect(db_file, read_only=True)))
     console.print(f"[bold]Run {result['run_id']}[/bold]: {result['n_signals']:,} signal(s) "
                   f"({', '.join(cfg.signal_criteria)}); new {result['new']}, persisting {result['persisting']}, "
-                  f"no longer met {result['no_longer_met']}.")
+                  f"re-emerged {result.get('re_emerged', 0)}, no longer met {result['no_longer_met']}.")
+    if result.get("method_changes"):
+        console.print(f"[yellow]The method changed since the previous run ({', '.join(result['method_changes'])}): "
+                      "new, persisting and no longer met compare runs made differently.[/yellow]")
     console.print(f"Run report: {result['report']}/  (signal_report.html/.pdf/.xlsx, CSVs, manifest.json, "
                   "data_quality.html)")
     console.print('See them: pv query "select * from signal_history"')

@@ -184,6 +184,8 @@ def _write_report(con, out: Path, info: dict, drugs: list[str], formats: tuple[s
         "data_quality": _frame(con, "report/data_quality"),
         "category_terms": (_frame(con, "report/category_terms", {"score_run_id": info["score_run_id"]})
                            if db.table_exists(con, "score_run_category_term") else pd.DataFrame()),
+        "heterogeneity": (_frame(con, "report/heterogeneity", params)
+                          if db.table_exists(con, "signal_subgroup_heterogeneity") else pd.DataFrame()),
         "parameters": _parameters(info, drugs),
     }
     trend = _frame(con, "report/trend", params)

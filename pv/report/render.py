@@ -197,6 +197,8 @@ def report_context(info: dict, drugs: list[str], tables: dict, trend: pd.DataFra
             "drug": drug, "signals": _records(drug_signals), "categories": categories, "trends": trends,
             "summary": drug_signals.groupby("level").size().to_dict(),
             "line_listing": _records(tables["line_listing"][tables["line_listing"]["drug"] == drug]),
+            "heterogeneity": _records(tables["heterogeneity"][tables["heterogeneity"]["drug"] == drug])
+            if len(tables["heterogeneity"]) else [],
         })
     return {"info": info, "drugs": drugs, "sections": sections, "parameters": _records(tables["parameters"]),
             "data_quality": _records(tables["data_quality"]), "inputs": _records(inputs),

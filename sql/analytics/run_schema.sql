@@ -68,3 +68,16 @@ create table if not exists signal_subgroup (
 alter table signal_run add column if not exists method varchar;            -- JSON
 alter table signal_run add column if not exists method_changes varchar;    -- e.g. 'scoring.stratified, meddra_version'
 alter table signal_run add column if not exists n_re_emerged bigint;
+
+-- Heterogeneity between subgroups: for each pair of the drugs of interest and each kind of subgroup (sex, age band;
+-- 'unknown' left out), Woolf's test that the subgroups' RORs are one (pv.stats.heterogeneity).
+create table if not exists signal_subgroup_heterogeneity (
+    run_id integer not null,
+    level varchar not null,
+    drug varchar not null,
+    event varchar not null,
+    subgroup_kind varchar not null,              -- sex | age_band
+    n_subgroups integer,                         -- informative subgroups (drug and event both reported in it)
+    q double, df integer, p_value double,
+    is_heterogeneous boolean                     -- p < 0.05
+);

@@ -1,0 +1,37 @@
+"""Whether a drug–event association differs between subgroups: Woolf's test of the ROR across the sexes and
+across the age bands (pv.stats.heterogeneity), stored per run in ``signal_subgroup_heterogeneity``. Unknown sex
+and unknown age are not subgroups here: they mix everyone whose value was not reported. The subgroup tables hold
+the subgroups where the pair was reported at least once (a >= 1), so a subgroup without any report of the pair does
+not enter the test: a drug-event pair seen only in women is not "heterogeneous", it is untestable (nan)."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from pv.stats.heterogeneity import woolf_test
+
+ALPHA = 0.05
+KEY = ["level", "drug", "event", "subgroup_kind"]
+
+
+def record_heterogeneity(con: duckdb.DuckDBPyConnection, run_id: int) -> int:
+    """Test every pair of ``drug_event_counts_subgroup``; replaces the run's rows (caller holds no transaction)."""
+    tables = con.sql("select * from drug_event_counts_subgroup where subgroup <> 'unknown'").to_arrow_table().to_pandas()
+    result = woolf_test(tables, KEY) if len(tables) else None
+    con.begin()
+    try:
+        con.execute("delete from signal_subgroup_heterogeneity where run_id = $id", {"id": run_id}).fetchall()
+        if result is not None and len(result):
+            result["is_heterogeneous"] = result["p_value"] < ALPHA
+            con.register("incoming_rows", pa.Table.from_pandas(result, preserve_index=False))
+            try:
+                con.execute("insert into signal_subgroup_heterogeneity by name "
+                            "select incoming_rows.*, $id as run_id from incoming_rows", {"id": run_id}).fetchall()
+            finally:
+                con.unregister("incoming_rows")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return 0 if result is None else len(result)
