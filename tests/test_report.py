@@ -230,6 +230,6 @@ def test_subgroup_heterogeneity_is_recorded_from_the_subgroup_tables(sample_db):
                          "and subgroup <> 'unknown' and subgroup_kind = 'sex' and level = 'pt'", {"r": run_id}).df()
     again = woolf_test(tables, ["level", "drug", "event", "subgroup_kind"]).set_index(["drug", "event"])
     stored = het[(het["subgroup_kind"] == "sex") & (het["level"] == "pt")].set_index(["drug", "event"])
-    both = stored.join(again[["q"]], rsuffix="_again", how="inner")
+    both = stored.join(again[["q"]].rename(columns={"q": "q_again"}), how="inner")
     assert len(both) > 20
     assert np.allclose(both["q"], both["q_again"], equal_nan=True)
