@@ -1,4 +1,4 @@
-"""Shared by the benchmark scripts: the repository root on sys.path, and peak memory."""
+"""Shared by the benchmark scripts: the repository root on sys.path, peak memory, and the synthetic quarters."""
 
 from __future__ import annotations
 
@@ -14,3 +14,18 @@ if str(ROOT) not in sys.path:
 def peak_rss_gb() -> float:
     """Peak resident memory of this process so far, in GB (Linux reports kB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def synthetic_quarters(reports: int, quarters: int, extra_drugs: int, extra_pts: int) -> Path:
+    """``pv synth`` quarters for a benchmark, generated once into ``bench_data/`` and reused afterwards."""
+    import time
+
+    from pv import synth
+
+    data = ROOT / "bench_data" / f"{reports}x{quarters}-v{extra_drugs}-{extra_pts}"
+    if not (data.exists() and len(list(data.glob("*.zip"))) == quarters):
+        t = time.perf_counter()
+        synth.write_quarters(data, reports, quarters, start="2016Q1", extra_drugs=extra_drugs, extra_pts=extra_pts,
+                             progress=lambda m: print("  synth:", m, flush=True))
+        print(f"generated in {time.perf_counter() - t:.1f} s")
+    return data

@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, peak_rss_gb
+from _common import peak_rss_gb, synthetic_quarters
 
-from pv import db, meddra, standardize, synth  # noqa: E402
+from pv import db, meddra, standardize  # noqa: E402
 from pv.ingest import ingest_path  # noqa: E402
 from pv.meddra import invented  # noqa: E402
 from pv.signals import ScoreSettings, count_pairs, prepare, score_counts  # noqa: E402
@@ -40,10 +40,7 @@ def main() -> None:
     ap.add_argument("--extra-pts", type=int, default=12000)
     args = ap.parse_args()
 
-    data = ROOT / "bench_data" / f"{args.reports}x{args.quarters}-v{args.extra_drugs}-{args.extra_pts}"
-    if not (data.exists() and len(list(data.glob("*.zip"))) == args.quarters):
-        synth.write_quarters(data, args.reports, args.quarters, start="2016Q1", extra_drugs=args.extra_drugs,
-                             extra_pts=args.extra_pts, progress=lambda m: print("  synth:", m, flush=True))
+    data = synthetic_quarters(args.reports, args.quarters, args.extra_drugs, args.extra_pts)
     work = Path(tempfile.mkdtemp(prefix="pv-bench-levels-"))
     con = db.connect(work / "levels.duckdb", create=True)
     t = time.perf_counter()

@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, peak_rss_gb
+from _common import peak_rss_gb, synthetic_quarters
 
-from pv import db, standardize, synth  # noqa: E402
+from pv import db, standardize  # noqa: E402
 from pv.ingest import ingest_path  # noqa: E402
 from pv.signals import ScoreSettings, count_pairs, score_counts  # noqa: E402
 
@@ -33,12 +33,7 @@ def main() -> None:
     if args.db and args.db.exists():
         con = db.connect(args.db, create=True)
     else:
-        data = ROOT / "bench_data" / f"{args.reports}x{args.quarters}-v{args.extra_drugs}-{args.extra_pts}"
-        if not (data.exists() and len(list(data.glob("*.zip"))) == args.quarters):
-            t = time.perf_counter()
-            synth.write_quarters(data, args.reports, args.quarters, start="2016Q1", extra_drugs=args.extra_drugs,
-                                 extra_pts=args.extra_pts, progress=lambda m: print("  synth:", m, flush=True))
-            print(f"generated in {time.perf_counter() - t:.1f} s")
+        data = synthetic_quarters(args.reports, args.quarters, args.extra_drugs, args.extra_pts)
         con = db.connect(args.db or Path(tempfile.mkdtemp(prefix="pv-bench-")) / "score.duckdb", create=True)
         t = time.perf_counter()
         ingest_path(con, data)

@@ -223,20 +223,7 @@ def _derived(con, run_id, score_run_id, cfg, sql_name, counts_table, target) -> 
         return 0
     db.execute(con, sql_name, {"drugs": list(cfg.drugs_of_interest)})
     scored = _score_rows(con.sql(f"select * from {counts_table}").to_arrow_table(), _priors(con, score_run_id), cfg)  # noqa: S608
-    con.begin()
-    try:
-        con.execute(f"delete from {target} where run_id = $id", {"id": run_id}).fetchall()  # noqa: S608
-        if scored is not None:
-            con.register("incoming_rows", scored)
-            try:
-                con.execute(f"insert into {target} by name select incoming_rows.*, $id as run_id from incoming_rows",  # noqa: S608
-                            {"id": run_id}).fetchall()
-            finally:
-                con.unregister("incoming_rows")
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
+    db.replace_run_rows(con, target, run_id, scored)
     return 0 if scored is None else scored.num_rows
 
 

@@ -23,8 +23,7 @@ _NAMES = {"pt": "select pt_name from meddra_pt where version = $v",
 
 def check(con: duckdb.DuckDBPyConnection, categories: CategoryFile, meddra_version: str | None = None) -> dict:
     version = meddra.current_version(con, meddra_version)
-    db.execute(con, "standardized/macros")
-    meddra.build_term_index(con, version)
+    meddra.build_term_index(con, version)          # also defines the matching macros
     meddra.build_pt_levels(con, version)
     warnings = categorize.install(con, categories, version)
     out: dict = {"meddra_version": version, "problems": [], "warnings": warnings, "related_unmapped": [],

@@ -95,8 +95,7 @@ def prepare(con: duckdb.DuckDBPyConnection, settings: ScoreSettings) -> dict:
     if not db.table_exists(con, "case_event"):
         raise PvError("The standardized layer is not built: run `pv standardize` (or `pv run`) first.")
     version = coded_meddra_version(con)
-    db.execute(con, "standardized/macros")
-    meddra.build_term_index(con, version)
+    meddra.build_term_index(con, version)          # also defines the matching macros
     meddra.build_pt_levels(con, version, settings.all_soc_paths)
     warnings = categorize.install(con, categorize.load(settings.categories), version)
     excluded = exclusions.install(con, settings.exclude_events, version)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+from pv import db
 from pv.stats.heterogeneity import woolf_test
 
 ALPHA = 0.05
@@ -16,22 +17,13 @@ KEY = ["level", "drug", "event", "subgroup_kind"]
 
 
 def record_heterogeneity(con: duckdb.DuckDBPyConnection, run_id: int) -> int:
-    """Test every pair of ``drug_event_counts_subgroup``; replaces the run's rows (caller holds no transaction)."""
+    """Test every pair of ``drug_event_counts_subgroup``; replaces the run's rows."""
     tables = con.sql("select * from drug_event_counts_subgroup where subgroup <> 'unknown'").to_arrow_table().to_pandas()
     result = woolf_test(tables, KEY) if len(tables) else None
-    con.begin()
-    try:
-        con.execute("delete from signal_subgroup_heterogeneity where run_id = $id", {"id": run_id}).fetchall()
-        if result is not None and len(result):
-            result["is_heterogeneous"] = result["p_value"] < ALPHA
-            con.register("incoming_rows", pa.Table.from_pandas(result, preserve_index=False))
-            try:
-                con.execute("insert into signal_subgroup_heterogeneity by name "
-                            "select incoming_rows.*, $id as run_id from incoming_rows", {"id": run_id}).fetchall()
-            finally:
-                con.unregister("incoming_rows")
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
+    if result is not None and len(result):
+        result["is_heterogeneous"] = result["p_value"] < ALPHA
+        rows = pa.Table.from_pandas(result, preserve_index=False)
+    else:
+        rows = None
+    db.replace_run_rows(con, "signal_subgroup_heterogeneity", run_id, rows)
     return 0 if result is None else len(result)

@@ -2,12 +2,13 @@
 -- an event is a subcategory ('autoimmunity / thyroid', or '... (narrow)' and '... (broad)' when it has both
 -- definitions; the broad event includes the narrow one's PTs). in_category: the row also counts for its
 -- category (the narrow or only definition). Explicit pts resolve through meddra_term (an LLT name gives its
--- PT); hlt, hlgt and smq expand through the hierarchy and meddra_smq_pt; exclude_pts are removed last. Without
--- MedDRA ($version null) explicit pts keep their text and nothing else expands.
+-- PT); hlt and hlgt expand through meddra_mdhier, smq through meddra_smq_pt; exclude_pts are removed last.
+-- Without MedDRA ($version null) explicit pts keep their text and nothing else expands.
 -- via: how the PT came in (pt, llt NAME, hlt NAME, hlgt NAME, smq NAME (narrow|broad)).
 -- category_expansion (temp): every PT each definition line brought in, before exclusions and de-duplication.
 -- event_category_keyword: words `pv categories check` looks for.
--- Inputs: the Arrow views incoming_definitions and incoming_keywords; meddra_term, meddra_smq_pt, meddra_*.
+-- Inputs: the Arrow views incoming_definitions and incoming_keywords; meddra_term, meddra_mdhier, meddra_smq_pt,
+-- meddra_pt.
 -- params: file_name, file_version, file_sha256, file_path, version
 create or replace temp table category_expansion as
 with def as (
@@ -20,22 +21,15 @@ pt_rows as (
     left join meddra_term as t on t.match_key = d.name_key
     where d.kind in ('pt', 'exclude_pt')
 ),
-hlt_rows as (
-    select d.*, p.pt_name as term, p.pt_code, 'hlt ' || h.hlt_name as via
+-- an HLT or HLGT brings every PT under it, on any path (mdhier lists every path of a multi-axial PT)
+hierarchy_rows as (
+    select distinct d.*, m.pt_name as term, m.pt_code,
+           d.kind || ' ' || case d.kind when 'hlt' then m.hlt_name else m.hlgt_name end as via
     from def as d
-    inner join meddra_hlt as h on h.version = $version and pt_match_key(h.hlt_name) = d.name_key
-    inner join meddra_hlt_pt as hp on hp.version = $version and hp.hlt_code = h.hlt_code
-    inner join meddra_pt as p on p.version = $version and p.pt_code = hp.pt_code
-    where d.kind = 'hlt'
-),
-hlgt_rows as (
-    select d.*, p.pt_name as term, p.pt_code, 'hlgt ' || g.hlgt_name as via
-    from def as d
-    inner join meddra_hlgt as g on g.version = $version and pt_match_key(g.hlgt_name) = d.name_key
-    inner join meddra_hlgt_hlt as gh on gh.version = $version and gh.hlgt_code = g.hlgt_code
-    inner join meddra_hlt_pt as hp on hp.version = $version and hp.hlt_code = gh.hlt_code
-    inner join meddra_pt as p on p.version = $version and p.pt_code = hp.pt_code
-    where d.kind = 'hlgt'
+    inner join meddra_mdhier as m
+        on m.version = $version
+       and pt_match_key(case d.kind when 'hlt' then m.hlt_name else m.hlgt_name end) = d.name_key
+    where d.kind in ('hlt', 'hlgt')
 ),
 smq_rows as (
     select d.*, p.pt_name as term, p.pt_code, 'smq ' || s.smq_name || ' (' || d.smq_scope || ')' as via
@@ -48,8 +42,7 @@ smq_rows as (
 ),
 included as (
     select * from pt_rows
-    union all select * from hlt_rows
-    union all select * from hlgt_rows
+    union all select * from hierarchy_rows
     union all select * from smq_rows
 )
 select * exclude (name_key) from included;
@@ -60,7 +53,7 @@ with included as (
 ),
 kept as (
     select i.* from included as i
-    anti join (select * from category_expansion where kind = 'exclude_pt') as x
+    anti join category_expansion as x
         on x.kind = 'exclude_pt' and x.category = i.category and x.subcategory = i.subcategory
        and x.scope = i.scope and pt_match_key(x.term) = pt_match_key(i.term)
 ),
