@@ -116,6 +116,12 @@ def subgroup_scores(database: Database, run_id: int, score_run_id: int, cfg: PvC
         return runs.subgroups(con, run_id, score_run_id, cfg)
 
 
+@task(name="time to onset")
+def onset(database: Database, run_id: int, cfg: PvConfig) -> int:
+    with _connect(database) as con:
+        return runs.time_to_onset(con, run_id, cfg)
+
+
 @task(name="compare with the previous run")
 def compare_with_previous(database: Database, run_id: int, score_run_id: int) -> runs.Comparison:
     with _connect(database) as con:
@@ -184,10 +190,13 @@ def nightly_signal_run(inbox: str | None = None, database: str | None = None, co
                     validate_standardized_layer(target, run_id, new_quarters)
             with clock("score"):
                 score_run_id = score_pairs(target, cfg)
-            with clock("signals, time to signal, subgroups"):
+            with clock("signals"):
                 n_signals = detect_signals(target, run_id, score_run_id, cfg)
+            with clock("time to signal"):
                 time_to_signal(target, run_id, score_run_id, cfg)
+            with clock("subgroups, time to onset"):
                 subgroup_scores(target, run_id, score_run_id, cfg)
+                onset(target, run_id, cfg)
             with clock("compare"):
                 comparison = compare_with_previous(target, run_id, score_run_id)
             with clock("report"):

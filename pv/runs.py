@@ -23,19 +23,12 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pandas as pd
-import pyarrow as pa
 
 from pv import __version__, db
 from pv.config import PvConfig
 from pv.errors import PvError
+from pv.signals.derived import subgroups, time_to_onset, time_to_signal  # noqa: F401 (steps of the run and the flow)
 from pv.signals.history import record_method
-from pv.signals.subgroups import record_heterogeneity
-from pv.stats import apply_criteria, disproportionality
-from pv.stats.mgps import MGPSPrior
-
-STAT_COLUMNS = ["a", "b", "c", "d", "expected", "prr", "prr_lower", "prr_upper", "ror", "ror_lower", "ror_upper",
-                "chi2_yates", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95", "criteria_met"]
 
 
 class RunLocked(PvError):
@@ -175,56 +168,6 @@ def record_signals(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: in
         con.rollback()
         raise
     return db.one(con, "select count(*) from signal where run_id = $id", {"id": run_id})[0]
-
-
-def _priors(con: duckdb.DuckDBPyConnection, score_run_id: int) -> dict[str, MGPSPrior]:
-    """The MGPS prior the scoring run used at each level (its own, or the PT-level one it borrowed)."""
-    priors = json.loads(db.one(con, "select mgps_priors from score_run where run_id = $id", {"id": score_run_id})[0])
-    return {level: MGPSPrior(p["alpha1"], p["beta1"], p["alpha2"], p["beta2"], p["p"], p["nll"])
-            for level, p in priors.items()}
-
-
-def _score_rows(table: pa.Table, priors: dict[str, MGPSPrior], cfg: PvConfig) -> pa.Table | None:
-    """Every statistic of the derived counts, each level with the prior the run used for that level."""
-    frame = table.to_pandas()
-    if frame.empty:
-        return None
-    parts = [disproportionality(part.reset_index(drop=True), prior=priors.get(level, priors["pt"]),
-                                continuity_correction=cfg.continuity_correction)
-             for level, part in frame.groupby("level", sort=False)]
-    scored = apply_criteria(pd.concat(parts, ignore_index=True), cfg.all_criteria())
-    met = scored["criteria_met"].to_numpy()
-    scored["is_signal"] = [bool(set(m.split(",")) & set(cfg.signal_criteria)) if m else False for m in met]
-    scored["criteria_met"] = [m.split(",") if m else [] for m in met]
-    scored.attrs = {}
-    keep = [c for c in scored.columns if c in {"level", "drug", "event", "quarter", "subgroup_kind", "subgroup",
-                                                "is_signal", *STAT_COLUMNS}]
-    return pa.Table.from_pandas(scored[keep], preserve_index=False)
-
-
-def time_to_signal(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
-    """Statistics at each quarter end for the drugs of interest (EBGM with the prior the run used at each level)."""
-    return _derived(con, run_id, score_run_id, cfg, "analytics/drug_event_counts_by_quarter",
-                    "drug_event_counts_by_quarter", "signal_by_quarter")
-
-
-def subgroups(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
-    """Statistics by sex and by age band for the drugs of interest (EBGM with the run's prior at each level), and
-    the test of heterogeneity between the subgroups (``signal_subgroup_heterogeneity``)."""
-    n = _derived(con, run_id, score_run_id, cfg, "analytics/drug_event_counts_subgroup",
-                 "drug_event_counts_subgroup", "signal_subgroup")
-    if cfg.drugs_of_interest:
-        record_heterogeneity(con, run_id)
-    return n
-
-
-def _derived(con, run_id, score_run_id, cfg, sql_name, counts_table, target) -> int:
-    if not cfg.drugs_of_interest:
-        return 0
-    db.execute(con, sql_name, {"drugs": list(cfg.drugs_of_interest)})
-    scored = _score_rows(con.sql(f"select * from {counts_table}").to_arrow_table(), _priors(con, score_run_id), cfg)  # noqa: S608
-    db.replace_run_rows(con, target, run_id, scored)
-    return 0 if scored is None else scored.num_rows
 
 
 @dataclass
@@ -376,6 +319,7 @@ def run_in_process(con: duckdb.DuckDBPyConnection, cfg: PvConfig) -> int:
         record_signals(con, run_id, score_run_id, cfg)
         time_to_signal(con, run_id, score_run_id, cfg)
         subgroups(con, run_id, score_run_id, cfg)
+        time_to_onset(con, run_id, cfg)
         complete_run(con, run_id, score_run_id)
     except BaseException as exc:
         fail_run(con, run_id, exc)

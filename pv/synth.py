@@ -329,7 +329,7 @@ def _tables(rng, cat: Catalogue, demo: pd.DataFrame, drugs: pd.DataFrame, events
     rpsr = pd.DataFrame({"primaryid": pid[rc], "caseid": cid[rc],
                          "rpsr_cod": rng.choice(np.array(["HP", "CSM", "FGN", "SDY", "LIT"]), rc.size)})
     ps_rows = drug[drug["role_cod"] == "PS"]
-    start = demo.set_index("primaryid").loc[ps_rows["primaryid"], "event_dt"].to_numpy()
+    start = _therapy_start(demo, events)[pd.Index(pid).get_indexer(ps_rows["primaryid"])]
     ther = pd.DataFrame({"primaryid": ps_rows["primaryid"].to_numpy(), "caseid": ps_rows["caseid"].to_numpy(),
                          "dsg_drug_seq": ps_rows["drug_seq"].to_numpy(),
                          "start_dt": np.where(rng.random(len(ps_rows)) < 0.5, start, None)})
@@ -338,6 +338,37 @@ def _tables(rng, cat: Catalogue, demo: pd.DataFrame, drugs: pd.DataFrame, events
                          "indi_drug_seq": ps_rows["drug_seq"].to_numpy(),
                          "indi_pt": [INDICATION.get(i, "Product used for unknown indication") for i in ps_ing]})
     return {"DEMO": demo, "DRUG": drug, "REAC": reac, "OUTC": outc, "RPSR": rpsr, "THER": ther, "INDI": indi}
+
+
+# Times to onset as the seed describes them: infusion reactions within days of the infusion, autoimmune disease
+# months to years after a course; any other event at a constant hazard.
+EARLY_ONSET_PTS = {"Infusion related reaction", "Cytokine release syndrome", "Anaphylactic reaction", "Urticaria",
+                   "Flushing"}
+LATE_ONSET_PTS = {"Basedow's disease", "Hyperthyroidism", "Hypothyroidism", "Autoimmune thyroiditis",
+                  "Immune thrombocytopenia", "Anti-glomerular basement membrane disease"}
+
+
+def _therapy_start(demo: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
+    """Each report's therapy start (YYYYMMDD) from its event date and a latency drawn by the kind of event it
+    reports; None where the event date is not a full date. A random stream of its own (keyed on the quarter's
+    first report) leaves every other value the generator draws as it was."""
+    n = len(demo)
+    pid = demo["primaryid"].to_numpy()
+    rng = np.random.default_rng([int(pid[0]) if n else 0, 77])
+    case, pt = events["case"].to_numpy(), events["pt"].to_numpy()
+    early, late = np.zeros(n, bool), np.zeros(n, bool)
+    early[case[np.isin(pt, list(EARLY_ONSET_PTS))]] = True
+    late[case[np.isin(pt, list(LATE_ONSET_PTS))]] = True
+    latency = np.where(early, rng.integers(0, 3, n),
+                       np.where(late, np.round(rng.lognormal(np.log(450), 0.6, n)), np.round(rng.exponential(200, n))))
+    event_dt = demo["event_dt"].to_numpy()
+    full = np.array([isinstance(e, str) and len(e) == 8 for e in event_dt])
+    start = np.full(n, None, dtype=object)
+    if full.any():
+        onset = pd.to_datetime(pd.Series(event_dt[full]), format="%Y%m%d").to_numpy()
+        begun = onset - latency[full].astype("timedelta64[D]")
+        start[full] = pd.Series(begun).dt.strftime("%Y%m%d").to_numpy()
+    return start
 
 
 def follow_ups(rng, cat: Catalogue, previous: dict[str, pd.DataFrame], quarter: str, fraction: float) -> dict[str, pd.DataFrame]:

@@ -8,7 +8,10 @@ from signal as s
 where s.run_id = (select max(run_id) from signal_run where status = 'completed');
 
 -- signal_history: one row per drug x event that was ever a signal in a completed run: when it first met the
--- criteria (run and data quarter), its status now and how its statistics moved since the previous completed run.
+-- criteria, its status now and how its statistics moved since the previous completed run. Two different
+-- "firsts": first_run_id / first_run_at / first_run_quarter (the data cutoff of that run) say when pv first raised
+-- it; first_signal_quarter says when it would first have been raised, from the latest run's time to signal (the
+-- data and priors as they stood at each quarter end; null for a drug that is not a drug of interest).
 -- status: new (first met in the latest run) | persisting (met in the latest and the previous run) | re-emerged
 -- (met in the latest run, not in the previous one, but in an earlier one) | no longer met (not in the latest).
 -- is_method_changed / method_changes: the latest run's method differs from the previous run's
@@ -54,7 +57,8 @@ select
     (select method_changes from latest) as method_changes,
     e.first_run_id,
     fr.started_at as first_run_at,
-    coalesce(fq.first_signal_quarter, fr.data_cutoff_quarter) as first_signal_quarter,
+    fr.data_cutoff_quarter as first_run_quarter,
+    fq.first_signal_quarter,
     e.last_run_id,
     e.n_runs_as_signal,
     n.a, n.expected, n.prr, n.ror_lower, n.ic025, n.ebgm, n.eb05, n.criteria_met,

@@ -49,7 +49,7 @@ def db_signals(con, run_id):
 def test_every_format_is_written_with_a_manifest(report):
     names = sorted(p.name for p in report.files)
     assert names == ["category_terms.csv", "data_quality.csv", "heterogeneity.csv", "line_listing.csv", "manifest.json",
-                     "parameters.csv", "scores.csv",
+                     "onset.csv", "parameters.csv", "scores.csv",
                      "signal_report.html", "signal_report.pdf", "signal_report.xlsx", "signals.csv"]
     manifest = json.loads((report.out_dir / "manifest.json").read_text())
     for name, digest in manifest["files"].items():
@@ -77,7 +77,7 @@ def test_csv_and_xlsx_numbers_match_the_database(sample_db, report):
             assert row["eb05"] == pytest.approx(eb05, rel=1e-9)
     sheets = pd.ExcelFile(report.out_dir / "signal_report.xlsx").sheet_names
     assert sheets == ["signals", "scores", "line_listing", "data_quality", "category_terms", "heterogeneity",
-                      "parameters"]
+                      "onset", "parameters"]
     listing = pd.read_csv(report.out_dir / "line_listing.csv")
     n_cases = con.execute("select count(distinct case_id) from case_line_listing l semi join (select level, drug, event "
                           "from signal where run_id = $r and drug = 'ALEMTUZUMAB') using (level, drug, event)",
@@ -233,3 +233,18 @@ def test_subgroup_heterogeneity_is_recorded_from_the_subgroup_tables(sample_db):
     both = stored.join(again[["q"]].rename(columns={"q": "q_again"}), how="inner")
     assert len(both) > 20
     assert np.allclose(both["q"], both["q_again"], equal_nan=True)
+
+
+def test_time_to_onset_follows_the_seeds_latencies(sample_db, report):
+    """The sample data dates therapy starts as the seed describes latencies: infusion reactions within days of the
+    infusion, thyroid autoimmunity months to years after a course. The report shows both, with the Weibull test."""
+    onset = pd.read_csv(report.out_dir / "onset.csv").set_index(["level", "event"])
+    infusion = onset.loc[("pt", "INFUSION RELATED REACTION")]
+    thyroid = onset.loc[("pt", "BASEDOW'S DISEASE")]
+    assert infusion["q3_days"] <= 2 and infusion["n"] >= 10                 # within days of the infusion
+    assert thyroid["median_days"] > 180 and thyroid["n"] >= 10                 # months to years after a course
+    assert {infusion["hazard"], thyroid["hazard"]} <= {"decreasing", "constant", "increasing"}   # both fitted
+    html = (report.out_dir / "signal_report.html").read_text()
+    assert "Time to onset: ALEMTUZUMAB" in html and "Weibull shape k" in html
+    listing = pd.read_csv(report.out_dir / "line_listing.csv")
+    assert listing["onset_days"].notna().sum() > 0

@@ -186,8 +186,12 @@ def _write_report(con, out: Path, info: dict, drugs: list[str], formats: tuple[s
                            if db.table_exists(con, "score_run_category_term") else pd.DataFrame()),
         "heterogeneity": (_frame(con, "report/heterogeneity", params)
                           if db.table_exists(con, "signal_subgroup_heterogeneity") else pd.DataFrame()),
+        "onset": (_frame(con, "report/onset", params) if db.table_exists(con, "signal_onset") else pd.DataFrame()),
         "parameters": _parameters(info, drugs),
     }
+    # the dated cases behind the signals' times to onset (the latest run's; plotted, not written as a table)
+    tables_extra = {"onset_cases": _frame(con, "report/onset_cases", params)
+                    if db.table_exists(con, "case_time_to_onset") else pd.DataFrame()}
     trend = _frame(con, "report/trend", params)
     inputs = _frame(con, "report/inputs")
     files: list[Path] = []
@@ -200,7 +204,7 @@ def _write_report(con, out: Path, info: dict, drugs: list[str], formats: tuple[s
 
         # The line listings need no plots: their PDF parts start rendering in other processes now, while this one
         # writes the tables, draws the plots and lays out the body (see pv.report.pdf).
-        listing = report_context(info, drugs, tables, trend, inputs, MAX_CASES, plots=False)
+        listing = report_context(info, drugs, {**tables, **tables_extra}, trend, inputs, MAX_CASES, plots=False)
         n_parts = parallel_parts()
         appendix = [BackgroundPdf(render_html(listing, "appendix", chunk), base_url=str(out), background=n_parts > 0)
                     for chunk in appendix_chunks(listing["sections"], max(n_parts, 1))]
@@ -215,7 +219,7 @@ def _write_report(con, out: Path, info: dict, drugs: list[str], formats: tuple[s
             _write_xlsx(path, tables)
             files.append(path)
         if documents:
-            context = report_context(info, drugs, tables, trend, inputs, MAX_CASES)
+            context = report_context(info, drugs, {**tables, **tables_extra}, trend, inputs, MAX_CASES)
             if "html" in formats:
                 path = out / "signal_report.html"
                 path.write_text(render_html(context, "all"), encoding="utf-8")

@@ -124,6 +124,28 @@ def forest_plot(rows: pd.DataFrame, title: str) -> str:
     return _img(fig, f"Forest plot: {title}")
 
 
+def onset_plot(cases: pd.DataFrame, drug: str, max_rows: int = 20) -> str:
+    """Each signal's times to onset (one dot per case, log scale; same-day onsets at half a day) with its median,
+    the signals with the most dated cases first. ``cases``: event_label, onset_days (>= 0)."""
+    if cases.empty:
+        return ""
+    order = cases.groupby("event_label")["onset_days"].agg(["size", "median"])
+    order = order.sort_values(["size", "median"], ascending=[False, True]).head(max_rows).sort_values("median")
+    fig, ax = plt.subplots(figsize=(7.5, 0.8 + 0.28 * len(order)))
+    for i, label in enumerate(order.index):
+        days = cases.loc[cases["event_label"] == label, "onset_days"].clip(lower=0.5).to_numpy(dtype=float)
+        jitter = ((pd.Series(range(days.size)) % 7) - 3).to_numpy() * 0.04
+        ax.scatter(days, i + jitter, s=6, color="#1f4e79", alpha=0.6, linewidths=0)
+        ax.plot([order.loc[label, "median"]] * 2, [i - 0.35, i + 0.35], color="#b00020", linewidth=1.4)
+    ax.set_xscale("log")
+    ax.set_yticks(range(len(order)))
+    ax.set_yticklabels([f"{_short(str(e), 44)} (n={int(order.loc[e, 'size'])})" for e in order.index], fontsize=7)
+    ax.set_xlabel("Days from therapy start to event (log scale); red: median")
+    ax.set_title(f"{drug}: time to onset of the signals", fontsize=9)
+    ax.grid(axis="x", which="both", linewidth=0.3, alpha=0.5)
+    return _img(fig, f"Time to onset: {drug}")
+
+
 def trend_panel(ax, rows: pd.DataFrame, title: str) -> None:
     """Cumulative IC with its 95 % credibility interval by quarter; the first quarter meeting the criteria marked."""
     x = list(range(len(rows)))
@@ -157,7 +179,7 @@ def trend_plots(trend: pd.DataFrame, drug: str, per_figure: int = 6) -> list[str
             ax.axis("off")
         handles, labels = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=7, frameon=False, bbox_to_anchor=(0.5, -0.02))
-        fig.suptitle(f"{drug}: cumulative IC by quarter (cases first received up to each quarter's end)", fontsize=8.5,
+        fig.suptitle(f"{drug}: cumulative IC by quarter (the data as it stood at each quarter end)", fontsize=8.5,
                      y=1 - 0.06 / (2.35 * n_rows), va="top")
         # room at the top for the figure title above the panels' two-line titles
         fig.subplots_adjust(left=0.06, right=0.99, top=1 - 0.85 / (2.35 * n_rows), bottom=0.75 / (2.35 * n_rows),
@@ -193,12 +215,18 @@ def report_context(info: dict, drugs: list[str], tables: dict, trend: pd.DataFra
             categories.append({"name": cat, "rows": _records(rows),
                                "forest": forest_plot(plot_rows, f"{drug}: {cat}") if plots else ""})
         trends = trend_plots(trend[trend["drug"] == drug], drug) if plots else []
+        onset = tables.get("onset", pd.DataFrame())
+        onset = onset[onset["drug"] == drug] if len(onset) else onset
+        onset_cases = tables.get("onset_cases", pd.DataFrame())
+        onset_cases = onset_cases[onset_cases["drug"] == drug] if len(onset_cases) else onset_cases
         sections.append({
             "drug": drug, "signals": _records(drug_signals), "categories": categories, "trends": trends,
             "summary": drug_signals.groupby("level").size().to_dict(),
             "line_listing": _records(tables["line_listing"][tables["line_listing"]["drug"] == drug]),
             "heterogeneity": _records(tables["heterogeneity"][tables["heterogeneity"]["drug"] == drug])
             if len(tables["heterogeneity"]) else [],
+            "onset": _records(onset),
+            "onset_plot": onset_plot(onset_cases, drug) if plots and len(onset_cases) else "",
         })
     return {"info": info, "drugs": drugs, "sections": sections, "parameters": _records(tables["parameters"]),
             "data_quality": _records(tables["data_quality"]), "inputs": _records(inputs),

@@ -95,6 +95,7 @@ def prepare(con: duckdb.DuckDBPyConnection, settings: ScoreSettings) -> dict:
     if not db.table_exists(con, "case_event"):
         raise PvError("The standardized layer is not built: run `pv standardize` (or `pv run`) first.")
     version = coded_meddra_version(con)
+    db.execute(con, "analytics/macros")
     meddra.build_term_index(con, version)          # also defines the matching macros
     meddra.build_pt_levels(con, version, settings.all_soc_paths)
     warnings = categorize.install(con, categorize.load(settings.categories), version)
@@ -108,9 +109,15 @@ def prepare(con: duckdb.DuckDBPyConnection, settings: ScoreSettings) -> dict:
 
 def count_pairs(con: duckdb.DuckDBPyConnection, settings: ScoreSettings, prepared: dict | None = None) -> pd.DataFrame:
     prepared = prepared or prepare(con, settings)
-    db.execute(con, "analytics/drug_event_counts",
-               {"roles": ROLE_SETS[settings.roles], "collapse_duplicates": settings.collapse_duplicates,
-                "stratified": settings.stratified, "levels": prepared["levels"]})
+    for name in ("analysis_exposure", "analysis_event"):
+        # databases scored by earlier versions hold these as tables; they are views over the numbered tables now
+        if db.one(con, "select count(*) from duckdb_tables() where table_name = $name", {"name": name})[0]:
+            con.execute(f"drop table {name}")  # noqa: S608 (fixed names)
+    db.execute(con, "analytics/analysis_universe",
+               {"roles": ROLE_SETS[settings.roles], "collapse_duplicates": settings.collapse_duplicates})
+    db.materialize(con, "analytics/pt_level_event", "analysis_pt_level_event", {"pt_key": "analysis_pt_key"},
+                   temporary=True)
+    db.execute(con, "analytics/drug_event_counts", {"stratified": settings.stratified, "levels": prepared["levels"]})
     return con.sql("select * from drug_event_counts").to_arrow_table().to_pandas()
 
 

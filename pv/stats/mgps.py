@@ -223,8 +223,11 @@ def unique_pairs(n, e):
     return n_sorted[starts], e_sorted[starts], counts, inverse
 
 
-def fit_mgps(observed, expected, *, starts=DEFAULT_STARTS, squash_above: int = 200_000, maxiter: int = 500) -> MGPSPrior:
-    """Fit the two-gamma mixture prior by maximum likelihood (N ≥ 1, truncated). See the module docstring."""
+def fit_mgps(observed, expected, *, starts=DEFAULT_STARTS, squash_above: int = 200_000, maxiter: int = 500,
+             polish: bool = True) -> MGPSPrior:
+    """Fit the two-gamma mixture prior by maximum likelihood (N ≥ 1, truncated). See the module docstring.
+    ``polish=False`` keeps the optimum of the squashed data (DuMouchel & Pregibon's estimate) without the final
+    steps on every pair; the likelihood reported is still the exact one."""
     n, e = _checked(observed, expected)
     un, ue, uw, _ = unique_pairs(n, e)                   # exact: the same likelihood on fewer points
     squashed = un.size > squash_above
@@ -247,7 +250,7 @@ def fit_mgps(observed, expected, *, starts=DEFAULT_STARTS, squash_above: int = 2
     best = min(finite, key=lambda t: t["nll"])
     x = best["x"]
     converged = best["converged"]
-    if squashed:   # polish on the exact likelihood (distinct points, weighted)
+    if squashed and polish:   # polish on the exact likelihood (distinct points, weighted)
         res = minimize(_objective, x, args=(exact,), jac=True, method="L-BFGS-B", bounds=bounds,
                        options={"maxiter": 25, "ftol": 1e-12, "gtol": 1e-6})
         x, converged = res.x, bool(res.success) or converged
@@ -275,7 +278,8 @@ def fit_mgps(observed, expected, *, starts=DEFAULT_STARTS, squash_above: int = 2
         warnings.append("the optimizer stopped before its convergence test passed; "
                         f"{agreeing} of {len(finite)} starts reached the same likelihood.")
     return MGPSPrior(a1, b1, a2, b2, p, nll, converged, int(n.size), int(sn.size),
-                     "L-BFGS-B (squashed, then polished on all pairs)" if squashed else "L-BFGS-B",
+                     ("L-BFGS-B (squashed, then polished on all pairs)" if polish else "L-BFGS-B (squashed)")
+                     if squashed else "L-BFGS-B",
                      int(agreeing), diagnostics, warnings)
 
 

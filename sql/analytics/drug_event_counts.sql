@@ -6,103 +6,82 @@
 -- The report universe (N): cases with at least one drug in the chosen roles and at least one PT (not in
 -- excluded_pt), after removing the non-retained members of probable-duplicate groups when $collapse_duplicates.
 -- Margins are exact even though pairs with a = 0 are not materialized.
--- expected_stratified: sum over strata s (age band x sex x report year) of n1.s * n.1s / N_s, when
+-- expected_stratified: sum over strata s (case_stratum: age band x sex x report year) of n1.s * n.1s / N_s, when
 -- $stratified; null otherwise.
--- Also materializes the analysis universe for the per-quarter and subgroup counts: analysis_exposure (one row
--- per case and drug in the universe) and analysis_event (one row per case, level and event).
--- Inputs: case_report, case_duplicate, case_drug, case_event, excluded_pt, event_category_term, meddra_pt_level.
--- params: roles, collapse_duplicates, stratified, levels
-create or replace table analysis_exposure as
-with kept_case as (
-    select case_id from case_report
-    where not ($collapse_duplicates and case_id in (select case_id from case_duplicate where not is_retained))
-),
-exposure_all as (
-    select distinct d.case_id, d.ingredient as drug
-    from case_drug as d
-    semi join kept_case using (case_id)
-    where list_contains($roles, d.role) and d.ingredient is not null
-),
-event_pt as (
-    select distinct e.case_id from case_event as e
-    semi join kept_case using (case_id)
-    anti join excluded_pt as x on x.pt = e.pt
-)
-select * from exposure_all semi join event_pt using (case_id);
+-- Cases, drugs and terms are numbered first (analysis_universe.sql: analysis_case, analysis_drug,
+-- analysis_exposure_key, analysis_pt_key; pt_level_event.sql: analysis_pt_level_event), and the events of the
+-- levels scored here (analysis_level_event), so that the large joins and groupings run on integers: at every
+-- level the cost is that of the (case, event) rows, not of their text. analysis_exposure_key (case, drug) and
+-- analysis_event_key (case, event) are the analysis universe; the views analysis_exposure (case_id, drug) and
+-- analysis_event (case_id, level, event) show them by name for the subgroup counts and the line listings.
+-- Inputs: analysis_case, analysis_drug, analysis_exposure_key, analysis_pt_key, analysis_pt_level_event,
+-- case_report, case_event.
+-- params: stratified, levels
+create or replace table analysis_level_event as
+select (row_number() over (order by level, event))::integer as event_id, level, event
+from (select distinct level, event from analysis_pt_level_event where list_contains($levels, level));
 
-create or replace table analysis_event as
-with universe as (
-    select distinct case_id from analysis_exposure
+create or replace table analysis_event_key as
+with case_pt as (
+    select distinct c.case_key, k.pt_key
+    from case_event as e
+    inner join analysis_case as c using (case_id)
+    inner join analysis_pt_key as k on k.pt = e.pt and k.pt_code is not distinct from e.pt_code
 ),
-pt_key as (
-    select distinct pt, pt_match_key(pt) as match_key from case_event
-),
-event_pt as (
-    select e.case_id, e.pt, e.pt_code from case_event as e
-    semi join universe using (case_id)
-    anti join excluded_pt as x on x.pt = e.pt
+pt_event as (
+    select p.pt_key, e.event_id
+    from analysis_pt_level_event as p inner join analysis_level_event as e using (level, event)
 )
-select case_id, 'pt' as level, pt as event from event_pt where list_contains($levels, 'pt')
-union all
-select distinct e.case_id, 'subcategory' as level, t.event
-from event_pt as e
-inner join pt_key as k on k.pt = e.pt
-inner join event_category_term as t on t.match_key = k.match_key
-where list_contains($levels, 'subcategory')
-union all
-select distinct e.case_id, 'category' as level, t.category as event
-from event_pt as e
-inner join pt_key as k on k.pt = e.pt
-inner join event_category_term as t on t.match_key = k.match_key
-where t.in_category and list_contains($levels, 'category')
-union all
-select distinct e.case_id, m.level, m.event
-from event_pt as e
-inner join meddra_pt_level as m on m.pt_code = e.pt_code
-where list_contains($levels, m.level);
+select distinct cp.case_key, m.event_id from case_pt as cp inner join pt_event as m using (pt_key);
+
+create or replace view analysis_exposure as
+select c.case_id, d.drug
+from analysis_exposure_key as x
+inner join analysis_case as c using (case_key)
+inner join analysis_drug as d using (drug_id);
+
+create or replace view analysis_event as
+select c.case_id, e.level, e.event
+from analysis_event_key as x
+inner join analysis_case as c using (case_key)
+inner join analysis_level_event as e using (event_id);
 
 create or replace table drug_event_counts as
-with exposure as (select * from analysis_exposure),
-event as (select * from analysis_event),
-n_total as (select count(distinct case_id) as n_total from exposure),
-drug_margin as (select drug, count(*) as n_drug from exposure group by drug),
-event_margin as (select level, event, count(*) as n_event from event group by level, event),
+with n_total as (select count(*) as n_total from analysis_case),
+drug_margin as (select drug_id, count(*) as n_drug from analysis_exposure_key group by drug_id),
+event_margin as (select event_id, count(*) as n_event from analysis_event_key group by event_id),
 pair as (
-    select ev.level, ex.drug, ev.event, count(*) as a
-    from exposure as ex inner join event as ev using (case_id)
-    group by ev.level, ex.drug, ev.event
+    select ex.drug_id, ev.event_id, count(*) as a
+    from analysis_exposure_key as ex inner join analysis_event_key as ev using (case_key)
+    group by ex.drug_id, ev.event_id
 ),
 stratum as (
-    select
-        c.case_id,
-        concat_ws('|',
-            case when c.age_years is null then 'unknown' when c.age_years < 18 then '0-17'
-                 when c.age_years < 45 then '18-44' when c.age_years < 65 then '45-64'
-                 when c.age_years < 75 then '65-74' else '75+' end,
-            coalesce(c.sex, 'unknown'),
-            coalesce(year(coalesce(c.received_date, c.fda_date))::varchar, 'unknown')) as stratum
+    select k.case_key, case_stratum(c.age_years, c.sex, c.received_date, c.fda_date) as stratum
     from case_report as c
-    where $stratified and c.case_id in (select case_id from exposure)
+    inner join analysis_case as k using (case_id)
+    where $stratified
 ),
 n_stratum as (select stratum, count(*) as n_s from stratum group by stratum),
 drug_stratum as (
-    select ex.drug, s.stratum, count(*) as n1_s from exposure as ex inner join stratum as s using (case_id) group by all
+    select ex.drug_id, s.stratum, count(*) as n1_s
+    from analysis_exposure_key as ex inner join stratum as s using (case_key) group by all
 ),
 event_stratum as (
-    select ev.level, ev.event, s.stratum, count(*) as n_1s from event as ev inner join stratum as s using (case_id) group by all
+    select ev.event_id, s.stratum, count(*) as n_1s
+    from analysis_event_key as ev inner join stratum as s using (case_key) group by all
 ),
 expected_stratified as (
-    select p.level, p.drug, p.event, sum(ds.n1_s * es.n_1s / ns.n_s) as expected_stratified
+    select p.drug_id, p.event_id, sum(ds.n1_s * es.n_1s / ns.n_s) as expected_stratified
     from pair as p
-    inner join drug_stratum as ds on ds.drug = p.drug
-    inner join event_stratum as es on es.level = p.level and es.event = p.event and es.stratum = ds.stratum
+    inner join drug_stratum as ds on ds.drug_id = p.drug_id
+    inner join event_stratum as es on es.event_id = p.event_id and es.stratum = ds.stratum
     inner join n_stratum as ns on ns.stratum = ds.stratum
     group by all
 )
 select
-    p.level,
-    p.drug,
-    p.event,
+    e.level,
+    d.drug,
+    e.event,
     p.a,
     dm.n_drug - p.a as b,
     em.n_event - p.a as c,
@@ -113,7 +92,10 @@ select
     es.expected_stratified
 from pair as p
 cross join n_total as nt
-inner join drug_margin as dm on dm.drug = p.drug
-inner join event_margin as em on em.level = p.level and em.event = p.event
-left join expected_stratified as es on es.level = p.level and es.drug = p.drug and es.event = p.event
-order by p.level, p.drug, p.event;
+inner join drug_margin as dm on dm.drug_id = p.drug_id
+inner join event_margin as em on em.event_id = p.event_id
+inner join analysis_drug as d on d.drug_id = p.drug_id
+inner join analysis_level_event as e on e.event_id = p.event_id
+left join expected_stratified as es on es.drug_id = p.drug_id and es.event_id = p.event_id
+-- drug_id follows the drug's name and event_id the (level, event) order: this is (level, drug, event) order
+order by e.level, p.drug_id, p.event_id;

@@ -40,12 +40,26 @@ create table if not exists signal_by_quarter (
     level varchar not null,
     drug varchar not null,
     event varchar not null,
-    quarter varchar not null,                    -- cases first received up to the end of this quarter
+    quarter varchar not null,                    -- the data as it stood at the end of this quarter (pv.signals.asof)
     a bigint, b bigint, c bigint, d bigint, expected double,
     prr double, prr_lower double, prr_upper double, ror double, ror_lower double, ror_upper double,
     chi2_yates double, ic double, ic025 double, ic975 double, ebgm double, eb05 double, eb95 double,
     criteria_met varchar[],
     is_signal boolean                            -- meets the run's configured signal criteria
+);
+
+-- The MGPS prior each level used at each quarter end of the time to signal (fitted on the data as it stood then;
+-- at the last quarter, the run's own).
+create table if not exists signal_by_quarter_prior (
+    run_id integer not null,
+    quarter varchar not null,
+    level varchar not null,
+    n_reports bigint,                            -- N at that quarter end
+    alpha1 double, beta1 double, alpha2 double, beta2 double, p double,
+    nll double,                                  -- exact -log L on that quarter's pairs
+    n_pairs bigint,
+    n_agreeing integer,                          -- starts that reached the best likelihood
+    source varchar                               -- fitted (warm-started) | the run's prior | borrowed from pt
 );
 
 -- Subgroups: the same statistics within each sex and age band, for the drugs of interest.
@@ -80,4 +94,25 @@ create table if not exists signal_subgroup_heterogeneity (
     n_subgroups integer,                         -- informative subgroups (drug and event both reported in it)
     q double, df integer, p_value double,
     is_heterogeneous boolean                     -- p < 0.05
+);
+
+-- Time to onset of the drugs of interest's pairs (pv.stats.onset): days from therapy start to event onset over
+-- the cases giving both dates, and the Weibull shape parameter test (Cornelius et al. 2012).
+create table if not exists signal_onset (
+    run_id integer not null,
+    level varchar not null,
+    drug varchar not null,
+    event varchar not null,
+    n bigint,                                    -- cases with both dates and onset on or after therapy start
+    n_negative bigint,                           -- cases whose event date precedes therapy start (left out)
+    median_days double, q1_days double, q3_days double,
+    shape double, shape_lower double, shape_upper double,   -- Weibull shape k and its 95 % interval
+    scale double,                                -- Weibull scale, days
+    hazard varchar                               -- decreasing (k < 1) | increasing (k > 1) | constant | null
+);
+
+-- The latest run's dated cases of the drugs of interest (sql/analytics/case_time_to_onset.sql replaces it).
+create table if not exists case_time_to_onset (
+    level varchar, drug varchar, event varchar, case_id varchar, therapy_start_date date, event_date date,
+    onset_days bigint
 );

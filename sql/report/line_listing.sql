@@ -1,4 +1,5 @@
 -- The cases behind the run's signals for the chosen drugs (at most $max_cases per drug, the most recent first).
+-- onset_days: days from therapy start with the drug to the event date (case_time_to_onset), where both are known.
 -- The cases are chosen first and only their drugs and PTs are gathered: the listing costs the same on a database
 -- of 20 M reports as on a small one.
 -- params: run_id, drugs, max_cases
@@ -29,13 +30,19 @@ drugs as (
 ),
 pts as (
     select case_id, list(pt order by pt) as pts from case_event semi join chosen using (case_id) group by case_id
+),
+-- days from the drug's therapy start to the event date (one per case and drug: FAERS dates the case's events once)
+onset as (
+    select distinct o.drug, o.case_id, o.onset_days
+    from case_time_to_onset as o semi join chosen as c on c.case_id = o.case_id and c.drug = o.drug
 )
 select c.drug, c.case_id, c.case_version, c.age_years, c.sex, c.country, c.event_date, c.received_date, c.is_serious,
        array_to_string(c.outcomes, ',') as outcomes, array_to_string(c.signals, '; ') as signals,
        array_to_string(d.suspect_drugs, '; ') as suspect_drugs,
        array_to_string(d.concomitant_drugs, '; ') as concomitant_drugs,
-       array_to_string(p.pts, '; ') as pts
+       array_to_string(p.pts, '; ') as pts, o.onset_days
 from chosen as c
 left join drugs as d using (case_id)
 left join pts as p using (case_id)
+left join onset as o on o.case_id = c.case_id and o.drug = c.drug
 order by c.drug, c.received_date desc nulls last, c.case_id;

@@ -3,8 +3,20 @@
 -- name in parentheses, looked up or as it stands (AERS's 'METALYSE (TENECTEPLASE)' convention); else the
 -- cleaned name itself (ingredient_source = 'unmapped').
 -- Report-CSV drugs are already coded: used as given (trimmed, upper-cased) unless loaded with --map-drugs.
--- Inputs: {{ case_report }} (the cases to build), raw_drug, {{ raw_report_csv }}, drug_synonym, quarantined_row.
-with faers_rows as (
+-- therapy_start_date: the earliest full start date (THER start_dt, YYYYMMDD) FAERS gives for the drug in the
+-- report, for the time to onset; null for report CSVs and partial dates.
+-- Inputs: {{ case_report }} (the cases to build), raw_drug, raw_ther, {{ raw_report_csv }}, drug_synonym,
+-- quarantined_row.
+with therapy as (
+    select t.quarter, try_cast(t.primaryid as bigint) as primary_id, try_cast(t.dsg_drug_seq as bigint) as drug_seq,
+           min(faers_date(t.start_dt)) as therapy_start_date
+    from raw_ther as t
+    semi join {{ case_report }} as c on c.quarter = t.quarter and c.primary_id = try_cast(t.primaryid as bigint)
+    anti join quarantined_row as q on q.table_name = 'raw_ther' and q.load_id = t.load_id and q.line_no = t.line_no
+    where t.start_dt is not null
+    group by all
+),
+faers_rows as (
     select
         c.case_id,
         try_cast(d.drug_seq as bigint) as drug_seq,
@@ -14,9 +26,12 @@ with faers_rows as (
         upper(trim(d.route)) as route,
         upper(trim(d.dechal)) as dechal,
         upper(trim(d.rechal)) as rechal,
+        th.therapy_start_date,
         true as map_drugs
     from {{ case_report }} as c
     inner join raw_drug as d on d.quarter = c.quarter and try_cast(d.primaryid as bigint) = c.primary_id
+    left join therapy as th
+        on th.quarter = d.quarter and th.primary_id = c.primary_id and th.drug_seq = try_cast(d.drug_seq as bigint)
     anti join quarantined_row as q on q.table_name = 'raw_drug' and q.load_id = d.load_id and q.line_no = d.line_no
     -- a drug_seq delivered twice for one report: keep the first line
     qualify row_number() over (partition by c.case_id, d.drug_seq order by d.line_no) = 1
@@ -39,7 +54,7 @@ csv_rows as (
         case_id,
         row_number() over (partition by case_id order by drug_name_reported) as drug_seq,
         role, drug_name_reported, null::varchar as prod_ai_reported, null::varchar as route,
-        null::varchar as dechal, null::varchar as rechal, map_drugs
+        null::varchar as dechal, null::varchar as rechal, null::date as therapy_start_date, map_drugs
     from csv_distinct
 ),
 drugs as (
@@ -92,5 +107,6 @@ select
     end as ingredient_source,
     route,
     dechal,
-    rechal
+    rechal,
+    therapy_start_date
 from looked_up;

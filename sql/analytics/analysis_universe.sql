@@ -1,0 +1,40 @@
+-- analysis universe: the cases, drugs and coded terms of a score run, numbered so that counting joins and groups
+-- integers (see drug_event_counts.sql). analysis_case: the report universe (cases with at least one drug in
+-- $roles and at least one PT not in excluded_pt, without the non-retained members of probable-duplicate groups
+-- when $collapse_duplicates); analysis_drug: every ingredient in $roles; analysis_exposure_key: (case, drug);
+-- analysis_pt_key (temp): each coded term (PT text and code; an unmatched term has no code) once.
+-- Inputs: case_report, case_duplicate, case_drug, case_event, excluded_pt.
+-- params: roles, collapse_duplicates
+create or replace table analysis_case as
+with kept_case as (
+    select case_id from case_report
+    where not ($collapse_duplicates and case_id in (select case_id from case_duplicate where not is_retained))
+),
+drug_case as (
+    select distinct d.case_id from case_drug as d
+    semi join kept_case using (case_id)
+    where list_contains($roles, d.role) and d.ingredient is not null
+),
+event_case as (
+    select distinct e.case_id from case_event as e
+    semi join kept_case using (case_id)
+    anti join excluded_pt as x on x.pt = e.pt
+)
+select case_id, (row_number() over ())::integer as case_key
+from drug_case semi join event_case using (case_id);
+
+create or replace table analysis_drug as
+select (row_number() over (order by drug))::integer as drug_id, drug
+from (select distinct ingredient as drug from case_drug where ingredient is not null and list_contains($roles, role));
+
+create or replace table analysis_exposure_key as
+select distinct c.case_key, dd.drug_id
+from case_drug as d
+inner join analysis_case as c using (case_id)
+inner join analysis_drug as dd on dd.drug = d.ingredient
+where list_contains($roles, d.role);
+
+create or replace temp table analysis_pt_key as
+select (row_number() over (order by pt, pt_code))::integer as pt_key, pt, pt_code, pt_match_key(pt) as match_key
+from (select distinct pt, pt_code from case_event) as e
+anti join excluded_pt as x on x.pt = e.pt;
