@@ -116,6 +116,12 @@ def subgroup_scores(database: Database, run_id: int, score_run_id: int, cfg: PvC
         return runs.subgroups(con, run_id, score_run_id, cfg)
 
 
+@task(name="masking")
+def masking_ratios(database: Database, run_id: int, cfg: PvConfig) -> int:
+    with _connect(database) as con:
+        return runs.masking(con, run_id, cfg)
+
+
 @task(name="time to onset")
 def onset(database: Database, run_id: int, cfg: PvConfig) -> int:
     with _connect(database) as con:
@@ -190,8 +196,9 @@ def nightly_signal_run(inbox: str | None = None, database: str | None = None, co
                     validate_standardized_layer(target, run_id, new_quarters)
             with clock("score"):
                 score_run_id = score_pairs(target, cfg)
-            with clock("signals"):
+            with clock("signals, masking"):
                 n_signals = detect_signals(target, run_id, score_run_id, cfg)
+                masking_ratios(target, run_id, cfg)
             with clock("time to signal"):
                 time_to_signal(target, run_id, score_run_id, cfg)
             with clock("subgroups, time to onset"):

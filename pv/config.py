@@ -19,6 +19,13 @@ Example ``pv.toml``::
     all_soc_paths = false              # hlt/hlgt/soc: every path of a multi-axial PT, not only the primary
     exclude_events = false             # leave product-issue, medication-error, off-label, lack-of-effect terms out
 
+    [scope]                            # the comparison population (all off by default; see pv.config.Scope)
+    serious_only = false
+    received_from = "2015-01-01"
+    reporters = "no_lawyers"           # all | no_lawyers | hcp
+    exclude_report_sources = ["SDY", "LIT"]
+    background_drugs = []              # e.g. the MS disease-modifying therapies, for an intra-class analysis
+
     [criteria.strict_ror]              # custom criteria, usable in signal_criteria
     conditions = [["ror_lower", ">", 2.0], ["a", ">=", 5]]
 """
@@ -44,6 +51,47 @@ class CustomCriterion(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     conditions: list[tuple[str, Literal[">", ">=", "<", "<="], float | int]]
+
+
+class Scope(BaseModel):
+    """``[scope]``: the comparison population of the run's scoring (every filter off by default). Recorded with the
+    run; time to signal and subgroups apply it too.
+
+    serious_only: reports with a serious outcome. received_from / received_to: receipt date (YYYY-MM-DD, inclusive).
+    countries: occurrence countries (ISO codes as FAERS gives them). reporters: all | no_lawyers | hcp (physician,
+    pharmacist, other health professional). exclude_report_sources: FAERS RPSR codes to leave out (e.g. SDY study,
+    LIT literature). background_drugs: only reports with one of these drugs (an intra-class background, e.g. the
+    MS disease-modifying therapies). exclude_drugs: leave out every report with one of these drugs (unmasking)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    serious_only: bool = False
+    received_from: str | None = None
+    received_to: str | None = None
+    countries: list[str] = Field(default_factory=list)
+    reporters: Literal["all", "no_lawyers", "hcp"] = "all"
+    exclude_report_sources: list[str] = Field(default_factory=list)
+    background_drugs: list[str] = Field(default_factory=list)
+    exclude_drugs: list[str] = Field(default_factory=list)
+
+    @field_validator("countries", "exclude_report_sources", "background_drugs", "exclude_drugs")
+    @classmethod
+    def _upper(cls, value: list[str]) -> list[str]:
+        return [v.strip().upper() for v in value if v.strip()]
+
+    @field_validator("received_from", "received_to")
+    @classmethod
+    def _a_date(cls, value: str | None) -> str | None:
+        from datetime import date
+
+        if value is None:
+            return None
+        try:
+            parsed = date.fromisoformat(value) if len(value) == 10 else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
+        return parsed.isoformat()
 
 
 class PvConfig(BaseModel):
@@ -72,6 +120,7 @@ class PvConfig(BaseModel):
     levels: list[Literal[LEVELS]] = Field(default_factory=lambda: list(LEVELS))
     all_soc_paths: bool = False
     exclude_events: bool = False
+    scope: Scope = Field(default_factory=Scope)
     source: str = "defaults"
 
     @field_validator("continuity_correction", "max_bad_rate", "busy_timeout", mode="before")

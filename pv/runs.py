@@ -27,7 +27,7 @@ import numpy as np
 from pv import __version__, db
 from pv.config import PvConfig
 from pv.errors import PvError
-from pv.signals.derived import subgroups, time_to_onset, time_to_signal  # noqa: F401 (steps of the run and the flow)
+from pv.signals.derived import masking, subgroups, time_to_onset, time_to_signal  # noqa: F401 (the run's steps)
 from pv.signals.history import record_method
 
 
@@ -318,6 +318,7 @@ def run_in_process(con: duckdb.DuckDBPyConnection, cfg: PvConfig) -> int:
         score_run_id = score(con, ScoreSettings.from_config(cfg)).run_id
         record_signals(con, run_id, score_run_id, cfg)
         time_to_signal(con, run_id, score_run_id, cfg)
+        masking(con, run_id, cfg)
         subgroups(con, run_id, score_run_id, cfg)
         time_to_onset(con, run_id, cfg)
         complete_run(con, run_id, score_run_id)

@@ -84,3 +84,23 @@ def test_synth_writes_sample_quarters(tmp_path):
     r = pv("synth", "--out", str(tmp_path / "s"), "--reports", "600", "--quarters", "2")
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in (tmp_path / "s").iterdir()) == ["faers_ascii_2019q1.zip", "faers_ascii_2019q2.zip"]
+
+
+def test_score_with_a_scope_says_it_and_refuses_a_bad_one(tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    assert pv("ingest", str(FAERS_2017Q2), "--db", db).returncode == 0
+    r = pv("score", "--db", db, "--received-from", "2017-01-32x")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "received_from" in r.stderr and "YYYY-MM-DD" in " ".join(r.stderr.split())
+    r = pv("score", "--db", db, "--serious-only", "--reporters", "hcp", "--no-study-literature")
+    said = " ".join(r.stdout.split())
+    assert r.returncode == 0, r.stderr
+    assert "Scope (comparison population): serious_only = True; reporters = hcp; exclude_report_sources = ['SDY', 'LIT']" in said
+    with duckdb.connect(db, read_only=True) as con:
+        n_scored = con.execute("select n_reports from score_run order by run_id desc limit 1").fetchone()[0]
+        n_serious_hcp = con.execute(
+            "select count(*) from case_report where is_serious and reporter_occupation in ('MD', 'PH', 'OT', 'HP') "
+            "and not list_has_any(report_sources, ['SDY', 'LIT']) and case_id in (select case_id from case_drug "
+            "where role in ('PS', 'SS', 'I')) and case_id in (select case_id from case_event) "
+            "and case_id not in (select case_id from case_duplicate where not is_retained)").fetchone()[0]
+    assert 0 < n_scored == n_serious_hcp

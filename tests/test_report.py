@@ -49,7 +49,7 @@ def db_signals(con, run_id):
 def test_every_format_is_written_with_a_manifest(report):
     names = sorted(p.name for p in report.files)
     assert names == ["category_terms.csv", "data_quality.csv", "heterogeneity.csv", "line_listing.csv", "manifest.json",
-                     "onset.csv", "parameters.csv", "scores.csv",
+                     "masking.csv", "onset.csv", "parameters.csv", "scores.csv",
                      "signal_report.html", "signal_report.pdf", "signal_report.xlsx", "signals.csv"]
     manifest = json.loads((report.out_dir / "manifest.json").read_text())
     for name, digest in manifest["files"].items():
@@ -77,7 +77,7 @@ def test_csv_and_xlsx_numbers_match_the_database(sample_db, report):
             assert row["eb05"] == pytest.approx(eb05, rel=1e-9)
     sheets = pd.ExcelFile(report.out_dir / "signal_report.xlsx").sheet_names
     assert sheets == ["signals", "scores", "line_listing", "data_quality", "category_terms", "heterogeneity",
-                      "onset", "parameters"]
+                      "onset", "masking", "parameters"]
     listing = pd.read_csv(report.out_dir / "line_listing.csv")
     n_cases = con.execute("select count(distinct case_id) from case_line_listing l semi join (select level, drug, event "
                           "from signal where run_id = $r and drug = 'ALEMTUZUMAB') using (level, drug, event)",
@@ -248,3 +248,13 @@ def test_time_to_onset_follows_the_seeds_latencies(sample_db, report):
     assert "Time to onset: ALEMTUZUMAB" in html and "Weibull shape k" in html
     listing = pd.read_csv(report.out_dir / "line_listing.csv")
     assert listing["onset_days"].notna().sum() > 0
+
+
+def test_natalizumab_masks_alemtuzumabs_pml_in_the_sample_data(report):
+    """The sample data's background is half MS-drug reports: natalizumab's PML reports hide alemtuzumab's."""
+    masking = pd.read_csv(report.out_dir / "masking.csv")
+    pml = masking[(masking["level"] == "pt") & (masking["event"] == "PROGRESSIVE MULTIFOCAL LEUKOENCEPHALOPATHY")]
+    top = pml.sort_values("masking_ratio", ascending=False).iloc[0]
+    assert top["masking_drug"] == "NATALIZUMAB" and top["masked"]
+    assert top["prr"] < 2 <= top["prr_unmasked"] and top["masking_ratio"] > 2
+    assert "Masking: ALEMTUZUMAB" in (report.out_dir / "signal_report.html").read_text()

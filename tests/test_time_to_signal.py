@@ -137,11 +137,20 @@ def _last_quarter_vs_run(con, run_id):
     {"stratified": True},
     {"roles": "all", "collapse_duplicates": False},
     {"exclude_events": True, "categories": None},
+    {"scope": {"serious_only": True, "reporters": "no_lawyers", "exclude_report_sources": ["SDY", "LIT"],
+               "received_from": "2019-02-01", "countries": ["US", "GB", "DE", "FR"]}},
+    {"scope": {"background_drugs": ["ALEMTUZUMAB", "NATALIZUMAB", "FINGOLIMOD", "OCRELIZUMAB", "INTERFERON BETA-1A"],
+               "exclude_drugs": ["FINGOLIMOD"]}, "stratified": True},
     {"meddra": True, "stratified": True},
-], ids=["stratified", "all-roles-no-dedup", "exclusions", "meddra-levels-stratified"])
+], ids=["stratified", "all-roles-no-dedup", "exclusions", "scope-filters", "background-unmasked",
+        "meddra-levels-stratified"])
 def test_last_quarter_is_the_runs_own_table_under_every_setting(delivered, settings):
+    from pv.config import Scope
+
     con, cfg, _, _ = delivered
     settings = dict(settings)
+    if "scope" in settings:
+        settings["scope"] = Scope(**settings["scope"])
     if settings.pop("meddra", False):
         if not meddra.releases(con):
             meddra.load(con, DEMO_MEDDRA)

@@ -26,23 +26,47 @@ def score(
     continuity_correction: Annotated[float, typer.Option(help="Added to every cell of tables with a zero cell (PRR, ROR); vigipy uses 0.5.")] = 0.0,
     all_soc_paths: Annotated[bool, typer.Option("--all-soc-paths", help="hlt/hlgt/soc: count a multi-axial PT on every path, not only its primary SOC.")] = False,
     exclude_events: Annotated[bool, typer.Option("--exclude-events", help="Leave product-issue, medication-error, off-label and lack-of-effect terms out.")] = False,
+    serious_only: Annotated[bool, typer.Option("--serious-only", help="Only reports with a serious outcome.")] = False,
+    received_from: Annotated[str | None, typer.Option(help="Only reports received on or after this date (YYYY-MM-DD).")] = None,
+    received_to: Annotated[str | None, typer.Option(help="Only reports received on or before this date (YYYY-MM-DD).")] = None,
+    country: Annotated[list[str] | None, typer.Option(help="Only reports from this country (repeat for several).")] = None,
+    reporters: Annotated[str | None, typer.Option(help="all, no_lawyers, or hcp (health professionals only).")] = None,
+    no_study_literature: Annotated[bool, typer.Option("--no-study-literature", help="Leave study (SDY) and literature (LIT) reports out.")] = False,
+    background_drug: Annotated[list[str] | None, typer.Option(help="Compare within reports of these drugs only (repeat; e.g. the MS therapies).")] = None,
+    unmask: Annotated[list[str] | None, typer.Option(help="Leave out every report of this drug (repeat), or 'auto': the drugs that mask the drugs of interest's pairs most in the latest run.")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Count every drug x event pair and score it (PRR, ROR, chi2, IC, EBGM) at each level: PT, subcategory,
-    category and, with MedDRA loaded, HLT, HLGT, SOC and SMQ (narrow, broad)."""
-    from pv.config import load_config
+    category and, with MedDRA loaded, HLT, HLGT, SOC and SMQ (narrow, broad). The scope options (or [scope] in
+    pv.toml) restrict the comparison population; the run records them."""
+    from pv.config import Scope, load_config
     from pv.signals import ScoreSettings
     from pv.signals import score as run_score
 
     cfg = load_config(config)
+    con = db.connect(db_path)
+    scope = cfg.scope.model_dump()
+    scope.update({k: v for k, v in {"serious_only": serious_only or None, "received_from": received_from,
+                                    "received_to": received_to, "countries": country, "reporters": reporters,
+                                    "exclude_report_sources": ["SDY", "LIT"] if no_study_literature else None,
+                                    "background_drugs": background_drug}.items() if v})
+    if unmask:
+        from pv.signals.derived import masking_drugs
+
+        scope["exclude_drugs"] = masking_drugs(con, cfg) if [u.lower() for u in unmask] == ["auto"] else unmask
+    try:
+        scope = Scope(**scope).model_dump()
+    except ValueError as exc:
+        first = exc.errors()[0] if hasattr(exc, "errors") else {"loc": ("scope",), "msg": str(exc)}
+        raise PvError(f"Scope option {'.'.join(map(str, first['loc']))}: {first['msg']} "
+                      "(dates are YYYY-MM-DD; reporters is all, no_lawyers or hcp).") from exc
     settings = ScoreSettings(roles=roles, collapse_duplicates=not keep_duplicates, stratified=stratify,
                              continuity_correction=continuity_correction,
                              categories=str(categories) if categories else cfg.categories, levels=tuple(cfg.levels),
                              all_soc_paths=all_soc_paths or cfg.all_soc_paths,
-                             exclude_events=exclude_events or cfg.exclude_events)
+                             exclude_events=exclude_events or cfg.exclude_events, scope=scope)
     from pv import standardize
 
-    con = db.connect(db_path)
     pending = standardize.plan(con, meddra_version=cfg.meddra_version)
     if pending.mode != "current":      # score what is loaded, not a stale layer
         with status_line("Standardizing first") as say:
@@ -52,6 +76,9 @@ def score(
     with status_line("Scoring") as say:
         result = run_score(con, settings, say)
     _print_score(result)
+    narrowed = {k: v for k, v in scope.items() if v != Scope().model_dump()[k]}
+    if narrowed:
+        console.print("Scope (comparison population): " + "; ".join(f"{k} = {v}" for k, v in narrowed.items()) + ".")
 
 
 def _print_score(result) -> None:

@@ -187,6 +187,8 @@ def _write_report(con, out: Path, info: dict, drugs: list[str], formats: tuple[s
         "heterogeneity": (_frame(con, "report/heterogeneity", params)
                           if db.table_exists(con, "signal_subgroup_heterogeneity") else pd.DataFrame()),
         "onset": (_frame(con, "report/onset", params) if db.table_exists(con, "signal_onset") else pd.DataFrame()),
+        "masking": (_frame(con, "report/masking", params) if db.table_exists(con, "signal_masking")
+                    else pd.DataFrame()),
         "parameters": _parameters(info, drugs),
     }
     # the dated cases behind the signals' times to onset (the latest run's; plotted, not written as a table)

@@ -226,6 +226,8 @@ def report_context(info: dict, drugs: list[str], tables: dict, trend: pd.DataFra
             "heterogeneity": _records(tables["heterogeneity"][tables["heterogeneity"]["drug"] == drug])
             if len(tables["heterogeneity"]) else [],
             "onset": _records(onset),
+            "masking": _records(tables["masking"][tables["masking"]["drug"] == drug])
+            if len(tables.get("masking", [])) else [],
             "onset_plot": onset_plot(onset_cases, drug) if plots and len(onset_cases) else "",
         })
     return {"info": info, "drugs": drugs, "sections": sections, "parameters": _records(tables["parameters"]),

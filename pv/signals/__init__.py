@@ -41,6 +41,7 @@ class ScoreSettings:
     levels: tuple[str, ...] = LEVELS          # the levels to score (MedDRA ones are skipped without MedDRA)
     all_soc_paths: bool = False               # hlt/hlgt/soc: every path of a multi-axial PT, not only the primary
     exclude_events: bool = False              # drop non-clinical terms (categories/non_clinical_events.yaml)
+    scope: dict = field(default_factory=dict)  # the comparison population (pv.config.Scope fields); {} = everyone
 
     @classmethod
     def from_config(cls, cfg) -> ScoreSettings:
@@ -48,13 +49,19 @@ class ScoreSettings:
         return cls(roles=cfg.roles, collapse_duplicates=cfg.collapse_duplicates, stratified=cfg.stratified,
                    continuity_correction=cfg.continuity_correction, categories=cfg.categories,
                    criteria=cfg.all_criteria(), levels=tuple(cfg.levels), all_soc_paths=cfg.all_soc_paths,
-                   exclude_events=cfg.exclude_events)
+                   exclude_events=cfg.exclude_events, scope=cfg.scope.model_dump())
 
     def as_dict(self) -> dict:
         return {"roles": self.roles, "collapse_duplicates": self.collapse_duplicates, "stratified": self.stratified,
                 "continuity_correction": self.continuity_correction, "categories": self.categories,
                 "criteria": self.criteria, "levels": list(self.levels), "all_soc_paths": self.all_soc_paths,
-                "exclude_events": self.exclude_events}
+                "exclude_events": self.exclude_events, "scope": self.scope_param()}
+
+    def scope_param(self) -> dict:
+        """The scope as bound to SQL (case_in_scope): every field present, defaults filled."""
+        from pv.config import Scope
+
+        return Scope(**self.scope).model_dump()
 
 
 @dataclass
@@ -114,7 +121,8 @@ def count_pairs(con: duckdb.DuckDBPyConnection, settings: ScoreSettings, prepare
         if db.one(con, "select count(*) from duckdb_tables() where table_name = $name", {"name": name})[0]:
             con.execute(f"drop table {name}")  # noqa: S608 (fixed names)
     db.execute(con, "analytics/analysis_universe",
-               {"roles": ROLE_SETS[settings.roles], "collapse_duplicates": settings.collapse_duplicates})
+               {"roles": ROLE_SETS[settings.roles], "collapse_duplicates": settings.collapse_duplicates,
+                "scope": settings.scope_param()})
     db.materialize(con, "analytics/pt_level_event", "analysis_pt_level_event", {"pt_key": "analysis_pt_key"},
                    temporary=True)
     db.execute(con, "analytics/drug_event_counts", {"stratified": settings.stratified, "levels": prepared["levels"]})

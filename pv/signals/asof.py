@@ -128,7 +128,7 @@ def build(con: duckdb.DuckDBPyConnection, settings, levels: list[str], say: Call
     db.execute(con, "analytics/asof_duplicates")
     db.materialize(con, "standardized/case_duplicate", "asof_dup_result", {"case_signature": "asof_dup_input"},
                    temporary=True)
-    db.execute(con, "analytics/asof_universe", {"roles": ROLE_SETS[settings.roles]})
+    db.execute(con, "analytics/asof_universe", {"roles": ROLE_SETS[settings.roles], "scope": settings.scope_param()})
     db.materialize(con, "analytics/pt_level_event", "asof_pt_level_event", {"pt_key": "asof_pt_key"}, temporary=True)
     db.execute(con, "analytics/asof_delta", {"levels": levels, "collapse_duplicates": settings.collapse_duplicates,
                                              "stratified": settings.stratified})
@@ -203,8 +203,8 @@ def quarter_tables(con: duckdb.DuckDBPyConnection, settings, drugs: list[str], f
         def digest(mask, lvl, d_id=d_id, e_id=e_id, cell_a=cell_a, expected=expected):
             return table_digest(lvl, drug_hash[d_id[mask]], event_hash[e_id[mask]], cell_a[mask], expected[mask])
 
-        priors, sources = _quarter_priors(event_level[e_id], cell_a, expected, previous,
-                                          final_priors if last else None, min_pairs_own_prior, cache, digest)
+        priors, sources = _quarter_priors(event_level[e_id], cell_a, expected, previous, final_priors, last,
+                                          min_pairs_own_prior, cache, digest)
         previous = priors
         keep = wanted[d_id]
         counts = pd.DataFrame({
@@ -224,11 +224,12 @@ def _stratified_expected(drug_weighted: np.ndarray, event_strata: np.ndarray, d_
     return out
 
 
-def _quarter_priors(level, a, expected, previous: dict[str, MGPSPrior], final: dict[str, MGPSPrior] | None,
-                    min_pairs_own_prior: int, cache: PriorCache, digest) -> tuple[dict[str, MGPSPrior], dict[str, str]]:
+def _quarter_priors(level, a, expected, previous: dict[str, MGPSPrior], final_priors: dict[str, MGPSPrior],
+                    last: bool, min_pairs_own_prior: int, cache: PriorCache,
+                    digest) -> tuple[dict[str, MGPSPrior], dict[str, str]]:
     """Each level's prior at one quarter end, chosen as pv.signals.score_counts chooses the run's: the PT level and
-    any level with enough pairs fit their own, the others borrow the PT level's. ``final``: the run's priors;
-    ``digest(mask, level)``: the key of a level's table in ``cache``."""
+    any level with enough pairs fit their own, the others borrow the PT level's. ``final_priors``: the run's
+    (used as they are at the ``last`` quarter); ``digest(mask, level)``: the key of a level's table in ``cache``."""
     from pv.levels import LEVELS
 
     priors: dict[str, MGPSPrior] = {}
@@ -239,8 +240,8 @@ def _quarter_priors(level, a, expected, previous: dict[str, MGPSPrior], final: d
         if n == 0:
             continue
         own = lvl == "pt" or n >= min_pairs_own_prior or "pt" not in priors
-        if final is not None and lvl in final:
-            priors[lvl], sources[lvl] = final[lvl], "the run's prior (fitted on these tables)"
+        if last and lvl in final_priors:
+            priors[lvl], sources[lvl] = final_priors[lvl], "the run's prior (fitted on these tables)"
         elif own:
             key = digest(mask, lvl)
             hit = cache.get(key)
@@ -248,8 +249,16 @@ def _quarter_priors(level, a, expected, previous: dict[str, MGPSPrior], final: d
                 priors[lvl], sources[lvl] = hit, "fitted at this quarter end by an earlier run on the same table"
                 continue
             warm = previous.get(lvl) or previous.get("pt") or priors.get("pt")
-            priors[lvl], sources[lvl] = _fit(a[mask], expected[mask], warm, lvl in previous)
-            cache.put(key, priors[lvl])
+            try:
+                priors[lvl], sources[lvl] = _fit(a[mask], expected[mask], warm, lvl in previous)
+                cache.put(key, priors[lvl])
+            except PvError:
+                # a small early table can leave the two-gamma fit without a converged optimum: say so, and use the
+                # nearest prior that exists (the previous quarter's, this quarter's PT-level one, else the run's)
+                fallback = [(previous.get(lvl), "the previous quarter's prior"), (priors.get("pt"), "this quarter's "
+                            "PT-level prior"), (final_priors.get(lvl) or final_priors.get("pt"), "the run's prior")]
+                prior, what = next((p, w) for p, w in fallback if p is not None)
+                priors[lvl], sources[lvl] = prior, f"not fitted (no convergence on {n:,} pairs): {what} used"
         else:
             priors[lvl], sources[lvl] = priors["pt"], "pt-level prior of this quarter (too few pairs to fit)"
     return priors, sources

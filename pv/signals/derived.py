@@ -108,3 +108,36 @@ def time_to_onset(con: duckdb.DuckDBPyConnection, run_id: int, cfg: PvConfig) ->
     db.replace_run_rows(con, "signal_onset", run_id,
                         None if summary is None else pa.Table.from_pandas(summary, preserve_index=False))
     return 0 if summary is None else len(summary)
+
+
+MASKING_TOP = 3      # masking drugs kept per pair
+MASKING_MIN_A = 3    # pairs with fewer reports are not assessed
+
+
+def masking(con: duckdb.DuckDBPyConnection, run_id: int, cfg: PvConfig) -> int:
+    """The drugs that mask the drugs of interest's pairs most (masking ratio, Maignen et al. 2014), from the run's
+    analysis universe (``signal_masking``)."""
+    if not cfg.drugs_of_interest:
+        return 0
+    db.execute(con, "analytics/drug_event_masking",
+               {"drugs": list(cfg.drugs_of_interest), "min_a": MASKING_MIN_A, "top": MASKING_TOP})
+    rows = con.sql("select * from drug_event_masking").to_arrow_table()
+    db.replace_run_rows(con, "signal_masking", run_id, rows)
+    return rows.num_rows
+
+
+def masking_drugs(con: duckdb.DuckDBPyConnection, cfg: PvConfig, min_ratio: float = 2.0) -> list[str]:
+    """``--unmask auto``: the drugs whose removal raises the PRR of a drug of interest's pair at least
+    ``min_ratio``-fold in the latest completed run (signal_masking)."""
+    from pv.errors import PvError
+
+    if not db.table_exists(con, "signal_masking"):
+        raise PvError("No masking ratios yet: run `pv run` with drugs_of_interest first, then --unmask auto.")
+    rows = con.execute(
+        "select distinct masking_drug from signal_masking where masking_ratio >= $r and list_contains($d, drug) "
+        "and run_id = (select max(run_id) from signal_run where status = 'completed') order by 1",
+        {"r": min_ratio, "d": list(cfg.drugs_of_interest)}).fetchall()
+    if not rows:
+        raise PvError(f"No drug masks the drugs of interest's pairs {min_ratio:g}-fold in the latest run; "
+                      "name the drugs to leave out with --unmask DRUG.")
+    return [r[0] for r in rows]

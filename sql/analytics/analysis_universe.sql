@@ -1,19 +1,34 @@
 -- analysis universe: the cases, drugs and coded terms of a score run, numbered so that counting joins and groups
 -- integers (see drug_event_counts.sql). analysis_case: the report universe (cases with at least one drug in
 -- $roles and at least one PT not in excluded_pt, without the non-retained members of probable-duplicate groups
--- when $collapse_duplicates); analysis_drug: every ingredient in $roles; analysis_exposure_key: (case, drug);
--- analysis_pt_key (temp): each coded term (PT text and code; an unmatched term has no code) once.
+-- when $collapse_duplicates, and within the run's $scope: case_in_scope (serious only, received period,
+-- countries, reporters, report sources), a background of drugs (reports with any of them in $roles) and drugs
+-- whose reports are left out (unmasking)); analysis_drug: every ingredient in $roles; analysis_exposure_key:
+-- (case, drug); analysis_pt_key (temp): each coded term (PT text and code; an unmatched term has no code) once.
 -- Inputs: case_report, case_duplicate, case_drug, case_event, excluded_pt.
--- params: roles, collapse_duplicates
+-- params: roles, collapse_duplicates, scope
 create or replace table analysis_case as
 with kept_case as (
-    select case_id from case_report
+    select case_id from case_report as c
     where not ($collapse_duplicates and case_id in (select case_id from case_duplicate where not is_retained))
+      and case_in_scope(c.is_serious, coalesce(c.received_date, c.fda_date), c.country, c.reporter_occupation,
+                        c.report_sources, $scope)
+),
+scope_drug as (
+    select d.case_id, list_contains(struct_extract($scope, 'background_drugs')::varchar[], d.ingredient) as in_background,
+           list_contains(struct_extract($scope, 'exclude_drugs')::varchar[], d.ingredient) as excluded
+    from case_drug as d
+    where list_contains($roles, d.role)
+      and (list_contains(struct_extract($scope, 'background_drugs')::varchar[], d.ingredient)
+           or list_contains(struct_extract($scope, 'exclude_drugs')::varchar[], d.ingredient))
 ),
 drug_case as (
     select distinct d.case_id from case_drug as d
     semi join kept_case using (case_id)
     where list_contains($roles, d.role) and d.ingredient is not null
+      and (len(struct_extract($scope, 'background_drugs')::varchar[]) = 0
+           or d.case_id in (select case_id from scope_drug where in_background))
+      and d.case_id not in (select case_id from scope_drug where excluded)
 ),
 event_case as (
     select distinct e.case_id from case_event as e

@@ -1,10 +1,11 @@
 -- The as-of analysis universe, numbered as analysis_universe.sql numbers the run's: every case version of
--- asof_version with at least one drug in $roles and at least one PT not in excluded_pt (asof_version_key), the
--- ingredients (asof_drug), (version, drug) (asof_exposure) and the coded terms (asof_pt_key). A version's drugs
--- and terms are those case_drug / case_event hold for the current version, or those the same models built for
--- an earlier one (asof_case_drug, asof_case_event).
--- Inputs: asof_version, case_drug, case_event, asof_case_drug, asof_case_event, excluded_pt.
--- params: roles
+-- asof_version with at least one drug in $roles and at least one PT not in excluded_pt, within the run's $scope
+-- by the same rules (asof_version_key), the ingredients (asof_drug), (version, drug) (asof_exposure) and the
+-- coded terms (asof_pt_key). A version's report, drugs and terms are those case_report / case_drug / case_event
+-- hold for the current version, or those the same models built for an earlier one (asof_case_*).
+-- Inputs: asof_version, case_report, case_drug, case_event, asof_case_report, asof_case_drug, asof_case_event,
+-- excluded_pt.
+-- params: roles, scope
 create or replace temp table asof_all_drug as
 select case_id as version_id, ingredient, role from case_drug
 union all
@@ -16,8 +17,33 @@ union all
 select case_id, pt, pt_code from asof_case_event;
 
 create or replace temp table asof_version_key as
-with drug_version as (
-    select distinct version_id from asof_all_drug where list_contains($roles, role) and ingredient is not null
+with report as (
+    select case_id as version_id, is_serious, coalesce(received_date, fda_date) as received, country,
+           reporter_occupation, report_sources
+    from case_report
+    union all
+    select case_id, is_serious, coalesce(received_date, fda_date), country, reporter_occupation, report_sources
+    from asof_case_report
+),
+in_scope as (
+    select version_id from report
+    where case_in_scope(is_serious, received, country, reporter_occupation, report_sources, $scope)
+),
+scope_drug as (
+    select version_id,
+           list_contains(struct_extract($scope, 'background_drugs')::varchar[], ingredient) as in_background,
+           list_contains(struct_extract($scope, 'exclude_drugs')::varchar[], ingredient) as excluded
+    from asof_all_drug
+    where list_contains($roles, role)
+      and (list_contains(struct_extract($scope, 'background_drugs')::varchar[], ingredient)
+           or list_contains(struct_extract($scope, 'exclude_drugs')::varchar[], ingredient))
+),
+drug_version as (
+    select distinct version_id from asof_all_drug
+    where list_contains($roles, role) and ingredient is not null
+      and (len(struct_extract($scope, 'background_drugs')::varchar[]) = 0
+           or version_id in (select version_id from scope_drug where in_background))
+      and version_id not in (select version_id from scope_drug where excluded)
 ),
 event_version as (
     select distinct e.version_id from asof_all_event as e anti join excluded_pt as x on x.pt = e.pt
@@ -25,7 +51,8 @@ event_version as (
 select version_id, (row_number() over ())::integer as vkey
 from (select distinct version_id from asof_version) as v
 semi join drug_version using (version_id)
-semi join event_version using (version_id);
+semi join event_version using (version_id)
+semi join in_scope using (version_id);
 
 create or replace temp table asof_drug as
 select (row_number() over (order by drug))::integer as drug_id, drug

@@ -59,7 +59,8 @@ create table if not exists signal_by_quarter_prior (
     nll double,                                  -- exact -log L on that quarter's pairs
     n_pairs bigint,
     n_agreeing integer,                          -- starts that reached the best likelihood
-    source varchar                               -- fitted (warm-started) | the run's prior | borrowed from pt
+    source varchar                               -- how it was obtained: fitted (and from which start), reused
+                                                 -- from an earlier run, borrowed, not fitted (and what was used)
 );
 
 -- Subgroups: the same statistics within each sex and age band, for the drugs of interest.
@@ -115,4 +116,20 @@ create table if not exists signal_onset (
 create table if not exists case_time_to_onset (
     level varchar, drug varchar, event varchar, case_id varchar, therapy_start_date date, event_date date,
     onset_days bigint
+);
+
+-- Masking (Maignen et al. 2014): for the drugs of interest's pairs, the drugs whose reports mask them most. The
+-- masking ratio is the PRR once every report with the masking drug is removed, over the PRR on all reports
+-- (sql/analytics/drug_event_masking.sql).
+create table if not exists signal_masking (
+    run_id integer not null,
+    level varchar not null,
+    drug varchar not null,
+    event varchar not null,
+    masking_drug varchar not null,
+    n_masking_event bigint,                      -- reports with the masking drug and the event
+    n_masking_drug bigint,                       -- reports with the masking drug
+    a bigint, a_unmasked bigint,
+    prr double, prr_unmasked double,
+    masking_ratio double
 );

@@ -1,4 +1,5 @@
 -- case_report: one row per case.
+-- report_sources: the FAERS RPSR codes of the version (study, literature, health professional, consumer...).
 -- FAERS/AERS: the latest version of each caseid (highest caseversion, then latest fda_dt, then latest quarter,
 -- then highest primaryid), cases on FDA's deleted lists removed. Report CSVs: one row per report_id of each
 -- source, case_id = '<source>:<report_id>' (taken as already de-duplicated by their source).
@@ -39,6 +40,15 @@ outcomes as (
     where o.outc_cod is not null
     group by o.quarter, o.primaryid
 ),
+report_sources as (
+    -- FAERS RPSR: where the report came from (e.g. SDY study, LIT literature, HP, CSM consumer, FGN foreign)
+    select r.quarter, r.primaryid, list(distinct upper(trim(r.rpsr_cod)) order by upper(trim(r.rpsr_cod))) as sources
+    from raw_rpsr as r
+    semi join latest as l on l.quarter = r.quarter and l.primaryid = r.primaryid
+    anti join quarantined_row as q on q.table_name = 'raw_rpsr' and q.load_id = r.load_id and q.line_no = r.line_no
+    where r.rpsr_cod is not null
+    group by r.quarter, r.primaryid
+),
 faers_cases as (
     select
         trim(l.caseid) as case_id,
@@ -60,9 +70,11 @@ faers_cases as (
         round(try_cast(trim(l.wt) as double) * case upper(trim(l.wt_cod))
             when 'KG' then 1.0 when 'KGS' then 1.0 when 'LBS' then 0.45359237 when 'LB' then 0.45359237 end, 2)
             as weight_kg,
-        coalesce(o.outcomes, []) as outcomes
+        coalesce(o.outcomes, []) as outcomes,
+        coalesce(rs.sources, []) as report_sources
     from latest as l
     left join outcomes as o on o.quarter = l.quarter and o.primaryid = l.primaryid
+    left join report_sources as rs on rs.quarter = l.quarter and rs.primaryid = l.primaryid
 ),
 csv_cases as (
     select
@@ -84,7 +96,8 @@ csv_cases as (
         max(upper(trim(country))) as country,
         null::varchar as reporter_occupation,
         null::double as weight_kg,
-        []::varchar[] as outcomes
+        []::varchar[] as outcomes,
+        []::varchar[] as report_sources
     from {{ raw_report_csv }}
     group by source_name, trim(report_id)
 )
