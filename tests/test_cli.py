@@ -87,8 +87,13 @@ def test_synth_writes_sample_quarters(tmp_path):
 
 
 def test_score_with_a_scope_says_it_and_refuses_a_bad_one(tmp_path):
+    from pv import standardize
+    from pv.ingest import ingest_path
+
     db = str(tmp_path / "s.duckdb")
-    assert pv("ingest", str(FAERS_2017Q2), "--db", db).returncode == 0
+    with duckdb.connect(db) as con:
+        ingest_path(con, FAERS_2017Q2)
+        standardize.build(con)
     r = pv("score", "--db", db, "--received-from", "2017-01-32x")
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "received_from" in r.stderr and "YYYY-MM-DD" in " ".join(r.stderr.split())
