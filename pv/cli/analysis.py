@@ -76,7 +76,8 @@ def score(
     with status_line("Scoring") as say:
         result = run_score(con, settings, say)
     _print_score(result)
-    narrowed = {k: v for k, v in scope.items() if v != Scope().model_dump()[k]}
+    everyone = Scope().model_dump()
+    narrowed = {k: v for k, v in scope.items() if v != everyone[k]}
     if narrowed:
         console.print("Scope (comparison population): " + "; ".join(f"{k} = {v}" for k, v in narrowed.items()) + ".")
 

@@ -1,7 +1,8 @@
 """The statistics a run derives for its drugs of interest after scoring: time to signal (``signal_by_quarter``,
-as the data stood at each quarter end, see :mod:`pv.signals.asof`), subgroups (``signal_subgroup``, with the
-heterogeneity test) and time to onset (``signal_onset``, see :mod:`pv.stats.onset`). Both use the run's own settings: roles, duplicates, levels, categories, exclusions,
-stratification and criteria.
+as the data stood at each quarter end, see :mod:`pv.signals.asof`), masking (``signal_masking``), subgroups
+(``signal_subgroup``, with the heterogeneity test) and time to onset (``signal_onset``, see :mod:`pv.stats.onset`).
+All use the run's own settings: roles, duplicates, scope, levels, categories, exclusions, stratification and
+criteria.
 """
 
 from __future__ import annotations
