@@ -109,3 +109,23 @@ def test_score_with_a_scope_says_it_and_refuses_a_bad_one(tmp_path):
             "where role in ('PS', 'SS', 'I')) and case_id in (select case_id from case_event) "
             "and case_id not in (select case_id from case_duplicate where not is_retained)").fetchone()[0]
     assert 0 < n_scored == n_serious_hcp
+
+
+def test_openfda_sample_to_score_and_e2b_folder(tmp_path):
+    from conftest import FIXTURES
+
+    db = str(tmp_path / "o.duckdb")
+    r = pv("ingest", str(FIXTURES / "openfda" / "drug-event-sample.json"), "--db", db)
+    assert r.returncode == 0, r.stderr
+    assert "27 reports" in " ".join(r.stdout.split())
+    r = pv("score", "--db", db)
+    assert r.returncode == 0, r.stderr
+    assert "27 reports" in r.stdout
+    con = duckdb.connect(db, read_only=True)
+    # THALOMID's reports carry THALIDOMIDE as their active substance: the pair is counted on the ingredient
+    assert con.execute("select a from drug_event_counts where level = 'pt' and drug = 'THALIDOMIDE' "
+                       "and event = 'FULL BLOOD COUNT DECREASED'").fetchone()[0] >= 1
+    con.close()
+    r = pv("ingest", str(FIXTURES / "e2b_r3"), "--db", str(tmp_path / "e.duckdb"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("e2b_r3") >= 10 and "no MedDRA release is loaded" in " ".join(r.stdout.split())

@@ -17,20 +17,30 @@ from pv.errors import PvError
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="FAERS/AERS quarterly zips, extracted folders, or folders of zips.")],
+    paths: Annotated[list[Path], typer.Argument(help="FAERS/AERS quarterly zips or folders; openFDA drug-event JSON "
+                                                    "(.json, .json.zip); E2B(R3)/(R2) XML (.xml, .sgm); or folders.")],
     db_path: DbOption = None,
-    format: Annotated[str, typer.Option("--format", help="faers (quarterly ASCII files) or csv (report-level CSV).")] = "faers",
+    format: Annotated[str, typer.Option("--format", help="faers (quarterly ASCII files), csv (report-level CSV), "
+                                                         "openfda or e2b; default: told by the file names.")] = "auto",
     source: Annotated[str | None, typer.Option(help="With --format csv: name that namespaces the report ids (default: the file's name).", show_default=False)] = None,
     replace: Annotated[bool, typer.Option("--replace", help="With --format csv: replace the earlier loads of the same source.")] = False,
     map_drugs: Annotated[bool, typer.Option("--map-drugs", help="With --format csv: map drug names to ingredients.")] = False,
     max_bad_rate: Annotated[float, typer.Option(help="Refuse a quarter whose share of rows failing critical checks passes this.")] = 0.05,
     mix_synthetic: Annotated[bool, typer.Option("--mix-synthetic", help="Allow synthetic demo data and real reports in one database.")] = False,
 ) -> None:
-    """Load quarterly files (or a report CSV) into the raw tables, validating each load. Re-running is safe."""
+    """Load quarterly files, openFDA or E2B files (or a report CSV) into the raw tables, validating each load.
+    Re-running is safe."""
     from pv.ingest import ingest_report_csv
+    from pv.ingest.icsr import detect_format
 
-    if format not in {"faers", "csv"}:
-        raise PvError(f"--format must be faers or csv, not {format!r}.")
+    if format not in {"auto", "faers", "csv", "openfda", "e2b"}:
+        raise PvError(f"--format must be faers, csv, openfda or e2b, not {format!r}.")
+    if format == "auto":
+        formats = {_path_format(path, detect_format) for path in paths}
+        if len(formats) > 1:
+            raise PvError(f"The paths hold several kinds of files ({', '.join(sorted(formats))}); ingest each kind on "
+                          "its own, or say which with --format.")
+        format = formats.pop()
     if format != "csv" and (source or replace or map_drugs):
         raise PvError("--source, --replace and --map-drugs apply to --format csv only.")
     # the inputs are checked before the database is opened, so a mistyped path never leaves an empty database
@@ -42,12 +52,44 @@ def ingest(
         with status_line("Ingesting"):
             results = [ingest_report_csv(con, path, source_name=source, map_drugs=map_drugs, replace=replace,
                                          mix_synthetic=mix_synthetic) for path in paths]
+    elif format in {"openfda", "e2b"}:
+        from pv.ingest.icsr import discover_files
+
+        files = [(f, format) for path in paths for f, _ in discover_files(Path(path))]
+        results = _ingest_icsr_with_progress(db.connect(db_path, create=True), files, max_bad_rate, mix_synthetic)
     else:
         from pv.ingest.sources import discover
 
         sources = [s for path in paths for s in discover(Path(path))]
         results = _ingest_with_progress(db.connect(db_path, create=True), sources, max_bad_rate, mix_synthetic)
     _print_ingest(results)
+
+
+def _path_format(path: Path, detect_format) -> str:
+    """csv, openfda or e2b when the path's name (or the files of a folder) say so; faers otherwise."""
+    if path.is_file():
+        return "csv" if path.suffix.lower() == ".csv" else (detect_format(path) or "faers")
+    if path.is_dir():
+        from pv.ingest.layout import MEMBER_RE
+
+        files = [p for p in path.rglob("*") if p.is_file()]
+        kinds = {detect_format(p) for p in files} - {None}
+        faers = any(MEMBER_RE.match(p.name) or (p.suffix.lower() == ".zip" and detect_format(p) is None) for p in files)
+        if kinds and not faers:
+            return kinds.pop() if len(kinds) == 1 else "mixed openFDA and E2B"
+    return "faers"
+
+
+def _ingest_icsr_with_progress(con, files, max_bad_rate: float = 0.05, mix_synthetic: bool = False) -> list:
+    """Ingest openFDA / E2B files one load each, with a progress line."""
+    from pv.ingest.icsr import ingest_icsr_file
+
+    results = []
+    with status_line("Ingesting") as say:
+        for path, fmt in files:
+            results.append(ingest_icsr_file(con, path, fmt, say, max_bad_rate=max_bad_rate,
+                                            mix_synthetic=mix_synthetic))
+    return results
 
 
 @app.command()

@@ -49,6 +49,7 @@ class IngestResult:
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     db.execute(con, "raw/schema")
+    db.execute(con, "raw/icsr_schema")
     db.execute(con, "standardized/macros")   # the validation batches use the date macros
 
 

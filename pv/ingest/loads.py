@@ -16,7 +16,8 @@ from pv.errors import PvError
 from pv.ingest.faers import ensure_schema, require_current_schema
 from pv.ingest.layout import RAW_TABLE
 
-RAW_TABLES = (*RAW_TABLE.values(), "raw_deleted_case", "raw_report_csv")
+RAW_TABLES = (*RAW_TABLE.values(), "raw_deleted_case", "raw_report_csv", "raw_icsr_report", "raw_icsr_drug",
+              "raw_icsr_reaction", "raw_icsr_lab")
 
 
 def list_loads(con: duckdb.DuckDBPyConnection, include_removed: bool = False) -> list[dict]:

@@ -40,9 +40,12 @@ SQUASH_ABOVE = 50_000   # distinct (a, E) points above which an as-of fit runs o
 _MODELS = (
     ("case_report", "asof_case_report", {"raw_demo": "asof_raw_demo", "raw_outc": "raw_outc",
                                          "raw_deleted_case": "asof_no_deleted_case",
-                                         "raw_report_csv": "asof_no_report_csv"}),
-    ("case_drug", "asof_case_drug", {"case_report": "asof_case_report", "raw_report_csv": "asof_no_report_csv"}),
-    ("case_event", "asof_case_event", {"case_report": "asof_case_report", "raw_report_csv": "asof_no_report_csv"}),
+                                         "raw_report_csv": "asof_no_report_csv",
+                                         "raw_icsr_report": "asof_no_icsr_report"}),
+    ("case_drug", "asof_case_drug", {"case_report": "asof_case_report", "raw_report_csv": "asof_no_report_csv",
+                                     "raw_icsr_drug": "raw_icsr_drug"}),
+    ("case_event", "asof_case_event", {"case_report": "asof_case_report", "raw_report_csv": "asof_no_report_csv",
+                                       "raw_icsr_reaction": "raw_icsr_reaction"}),
     ("case_signature", "asof_case_signature", {"case_report": "asof_case_report", "case_drug": "asof_case_drug",
                                                "case_event": "asof_case_event"}),
 )

@@ -27,13 +27,14 @@ import duckdb
 from pv import db, meddra
 from pv.ingest.faers import ensure_schema
 
-MODELS = ("case_report", "case_drug", "case_event", "case_signature", "case_duplicate")
+MODELS = ("case_report", "case_drug", "case_event", "case_lab", "case_signature", "case_duplicate")
 TABLES = ("drug_synonym", *MODELS)
 # the input slots of each model (sql/standardized/<model>.sql)
 INPUTS = {
-    "case_report": ("raw_demo", "raw_outc", "raw_deleted_case", "raw_report_csv"),
-    "case_drug": ("case_report", "raw_report_csv"),
-    "case_event": ("case_report", "raw_report_csv"),
+    "case_report": ("raw_demo", "raw_outc", "raw_deleted_case", "raw_report_csv", "raw_icsr_report"),
+    "case_drug": ("case_report", "raw_report_csv", "raw_icsr_drug"),
+    "case_event": ("case_report", "raw_report_csv", "raw_icsr_reaction"),
+    "case_lab": ("case_report", "raw_icsr_lab"),
     "case_signature": ("case_report", "case_drug", "case_event"),
     "case_duplicate": ("case_signature",),
 }
@@ -130,13 +131,14 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, new_load_ids: list[int], 
     say("finding the cases the new loads touch")
     db.execute(con, "standardized/scope", {"load_ids": new_load_ids})
     inputs = {"raw_demo": "scope_raw_demo", "raw_outc": "scope_raw_outc", "raw_deleted_case": "scope_raw_deleted_case",
-              "raw_report_csv": "scope_raw_report_csv"}
-    for model in ("case_report", "case_drug", "case_event", "case_signature"):
+              "raw_report_csv": "scope_raw_report_csv", "raw_icsr_report": "scope_raw_icsr_report",
+              "raw_icsr_drug": "raw_icsr_drug", "raw_icsr_reaction": "raw_icsr_reaction", "raw_icsr_lab": "raw_icsr_lab"}
+    for model in ("case_report", "case_drug", "case_event", "case_lab", "case_signature"):
         say(f"building {model} for those cases")
         _materialize(con, model, f"new_{model}", inputs, temporary=True)
         inputs[model] = f"new_{model}"
     db.execute(con, "standardized/touched_fingerprints")       # before case_signature changes
-    for model in ("case_report", "case_drug", "case_event", "case_signature"):
+    for model in ("case_report", "case_drug", "case_event", "case_lab", "case_signature"):
         say(f"replacing their rows in {model}")
         db.execute(con, "standardized/replace_cases", identifiers={
             "target": model, "rebuilt": f"new_{model}", "scope": "scope_case"})
@@ -173,6 +175,7 @@ def build(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None
             n_cases = _build_incremental(con, how.new_load_ids, say)
         else:
             n_cases = 0
+        db.execute(con, "standardized/lab_grade")
         seconds = round(time.perf_counter() - t0, 2)
         con.execute(
             "insert into standardize_build (mode, reason, load_ids, quarantine_fingerprint, seed_sha256, "

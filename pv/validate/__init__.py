@@ -30,6 +30,7 @@ from pv import db
 from pv.errors import PvError
 
 RAW_SUITES = ("raw_demo", "raw_drug", "raw_reac", "raw_outc", "raw_ther", "raw_indi", "raw_rpsr")
+ICSR_SUITES = ("raw_icsr_report", "raw_icsr_drug", "raw_icsr_reaction", "raw_icsr_lab")
 STANDARDIZED_SUITES = ("case_report", "case_drug", "case_event")
 DEFAULT_THRESHOLD = 0.05
 SAMPLE_VALUES = 10
@@ -162,6 +163,8 @@ def batch_frame(con: duckdb.DuckDBPyConnection, name: str, params: dict | None =
     DEMO and the standardized tables have their own batch SQL; the six tables that hang off DEMO share one."""
     if name in RAW_SUITES and name != "raw_demo":
         table = db.query(con, "validate/batch_raw_child", params, {"raw_table": name})
+    elif name in ICSR_SUITES:
+        table = db.query(con, "validate/batch_raw_icsr", params, {"raw_table": name})
     else:
         table = db.query(con, f"validate/batch_{name}", params)
     return table.to_pandas(types_mapper=pd.ArrowDtype)
@@ -261,6 +264,8 @@ def revalidate(con: duckdb.DuckDBPyConnection, progress=None) -> ValidationSumma
     say = progress or (lambda _m: None)
     loads = con.execute("select load_id, quarter from ingest_log where status = 'loaded' and quarter is not null "
                         "order by quarter").fetchall()
+    icsr_loads = [r[0] for r in con.execute("select load_id from ingest_log where status = 'loaded' and format in "
+                                            "('openfda', 'e2b_r3', 'e2b_r2', 'e2b') order by load_id").fetchall()]
     run_id = db.one(con, "select nextval('validation_run_id_seq')")[0]
     outcomes_all: list[Outcome] = []
     new_rows = 0
@@ -272,6 +277,12 @@ def revalidate(con: duckdb.DuckDBPyConnection, progress=None) -> ValidationSumma
             record(con, run_id, load_id, quarter, result.outcomes)
             outcomes_all.extend(result.outcomes)
             new_rows += hold(con, load_id, quarter, result.quarantine)
+        for load_id in icsr_loads:
+            say(f"validating load {load_id}")
+            result = validate_load(con, load_id, list(ICSR_SUITES))
+            record(con, run_id, load_id, None, result.outcomes)
+            outcomes_all.extend(result.outcomes)
+            new_rows += hold(con, load_id, None, result.quarantine)
         if db.table_exists(con, "case_report"):
             say("validating the standardized layer")
             std = validate_standardized(con)

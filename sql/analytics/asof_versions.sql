@@ -10,7 +10,9 @@
 -- '<case_id>@<load_id>:<line_no>' for an earlier version (or any version of a case deleted since).
 -- asof_raw_demo: the raw rows of those earlier versions, caseid replaced by version_id, so that the
 -- standardized models build their case, drug, event and signature rows exactly as they build the current ones;
--- asof_no_deleted_case and asof_no_report_csv are the empty inputs those builds take.
+-- asof_no_deleted_case, asof_no_report_csv and asof_no_icsr_report are the empty inputs those builds take.
+-- openFDA/E2B cases are treated as report-CSV cases are: they enter with their receipt quarter, in their current
+-- version (their earlier versions are not yet replayed).
 -- Inputs: ingest_log, raw_demo, raw_deleted_case, quarantined_row, case_report.
 create or replace temp table asof_quarter as
 select quarter, (row_number() over (order by quarter))::integer as qi
@@ -88,3 +90,5 @@ where v.version_id <> v.case_id;
 create or replace temp table asof_no_deleted_case as select * from raw_deleted_case limit 0;
 
 create or replace temp table asof_no_report_csv as select * from raw_report_csv limit 0;
+
+create or replace temp table asof_no_icsr_report as select * from raw_icsr_report limit 0;

@@ -3,10 +3,14 @@
 -- name in parentheses, looked up or as it stands (AERS's 'METALYSE (TENECTEPLASE)' convention); else the
 -- cleaned name itself (ingredient_source = 'unmapped').
 -- Report-CSV drugs are already coded: used as given (trimmed, upper-cased) unless loaded with --map-drugs.
+-- openFDA/E2B drugs: the active substances (names joined by '\' for a combination, as FAERS's prod_ai) play
+-- prod_ai's part and the medicinal product the drug name's. Role: characterisation 1 suspect, 2 concomitant (C),
+-- 3 interacting (I), 4 not administered (NA); E2B has no primary suspect, so the first suspect listed (senders
+-- list suspects first) is PS and the others SS.
 -- therapy_start_date: the earliest full start date (THER start_dt, YYYYMMDD) FAERS gives for the drug in the
--- report, for the time to onset; null for report CSVs and partial dates.
--- Inputs: {{ case_report }} (the cases to build), raw_drug, raw_ther, {{ raw_report_csv }}, drug_synonym,
--- quarantined_row.
+-- report (openFDA/E2B: the drug's start date), for the time to onset; null for report CSVs and partial dates.
+-- Inputs: {{ case_report }} (the cases to build), raw_drug, raw_ther, {{ raw_report_csv }}, {{ raw_icsr_drug }},
+-- drug_synonym, quarantined_row.
 with therapy as (
     select t.quarter, try_cast(t.primaryid as bigint) as primary_id, try_cast(t.dsg_drug_seq as bigint) as drug_seq,
            min(faers_date(t.start_dt)) as therapy_start_date
@@ -57,10 +61,31 @@ csv_rows as (
         null::varchar as dechal, null::varchar as rechal, null::date as therapy_start_date, map_drugs
     from csv_distinct
 ),
+icsr_rows as (
+    select
+        c.case_id,
+        d.drug_seq,
+        case trim(d.characterization)
+            when '1' then (case when row_number() over (partition by c.case_id, trim(d.characterization) = '1'
+                                                        order by d.drug_seq) = 1 then 'PS' else 'SS' end)
+            when '2' then 'C' when '3' then 'I' when '4' then 'NA' end as role,
+        d.medicinal_product as drug_name_reported,
+        d.active_substances as prod_ai_reported,
+        upper(trim(d.route)) as route,
+        null::varchar as dechal,
+        null::varchar as rechal,
+        icsr_date(d.start_date) as therapy_start_date,
+        true as map_drugs
+    from {{ case_report }} as c
+    inner join {{ raw_icsr_drug }} as d on d.load_id = c.load_id and d.record_no = c.record_no
+    where c.source in ('openfda', 'e2b')
+),
 drugs as (
     select * from faers_rows
     union all
     select * from csv_rows
+    union all
+    select * from icsr_rows
 ),
 -- the text work (regular expressions, look-ups) once per distinct name, not once per row
 name_map as (

@@ -6,7 +6,10 @@
 -- when a case reports the same PT twice (with its LLT and match method).
 -- match_method: pt (the text is a PT name) | llt (a current LLT) | llt_noncurrent | llt_code (the term is an
 -- LLT code, as safety databases and E2B send them) | unmatched | text.
--- Inputs: {{ case_report }} (the cases to build), raw_reac, {{ raw_report_csv }}, quarantined_row, meddra_term.
+-- openFDA and E2B(R2) reactions are PT names; E2B(R3) reactions are LLT codes, coded through the user's MedDRA
+-- (without it they keep their code as text: match_method 'text', counted under the code).
+-- Inputs: {{ case_report }} (the cases to build), raw_reac, {{ raw_report_csv }}, {{ raw_icsr_reaction }},
+-- quarantined_row, meddra_term.
 with faers_events as (
     select c.case_id, r.pt as pt_reported, upper(trim(r.drug_rec_act)) as drug_rec_act, r.line_no
     from {{ case_report }} as c
@@ -18,10 +21,18 @@ csv_events as (
            null::varchar as drug_rec_act, r.line_no
     from {{ raw_report_csv }} as r
 ),
+icsr_events as (
+    select c.case_id, r.term as pt_reported, null::varchar as drug_rec_act, r.reaction_seq as line_no
+    from {{ case_report }} as c
+    inner join {{ raw_icsr_reaction }} as r on r.load_id = c.load_id and r.record_no = c.record_no
+    where c.source in ('openfda', 'e2b')
+),
 events as (
     select * from faers_events
     union all
     select * from csv_events
+    union all
+    select * from icsr_events
 ),
 has_meddra as (select count(*) > 0 as loaded from meddra_term),
 -- code each distinct spelling once

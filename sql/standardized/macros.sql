@@ -57,3 +57,36 @@ create or replace macro faers_date_floor(txt) as
         when regexp_full_match(trim(txt), '\d{4}') and trim(txt)::int between 1900 and 2100
             then try_strptime(trim(txt) || '0101', '%Y%m%d')::date
     end;
+
+-- E2B / openFDA dates: YYYYMMDD, with or without a time and UTC offset (20220614101010-0500); only a full date
+-- becomes a DATE (the offset is ignored: a date, not an instant).
+create or replace macro icsr_date(txt) as
+    case when regexp_matches(trim(txt), '^\d{8}') then try_strptime(left(trim(txt), 8), '%Y%m%d')::date end;
+
+-- The order of E2B dates (C.1.5, C.1.2) to the second, as a 14-digit number: a date alone is its midnight.
+create or replace macro icsr_instant(txt) as
+    coalesce(try_cast(rpad(regexp_extract(trim(txt), '^\d{4,14}'), 14, '0') as bigint), -1);
+
+-- Age in years from E2B's onset age and unit: openFDA/E2B(R2) codes 800 decade, 801 year, 802 month, 803 week,
+-- 804 day, 805 hour; E2B(R3) UCUM units 10.a, a, mo, wk, d, h, min. Outside 0-120 years -> unknown.
+create or replace macro icsr_age_years(age, unit) as (
+    with v as (
+        select try_cast(trim(age) as double) * case trim(unit)
+            when '800' then 10.0 when '10.a' then 10.0 when '801' then 1.0 when 'a' then 1.0
+            when '802' then 1.0 / 12 when 'mo' then 1.0 / 12 when '803' then 7.0 / 365.25 when 'wk' then 7.0 / 365.25
+            when '804' then 1.0 / 365.25 when 'd' then 1.0 / 365.25 when '805' then 1.0 / 8766 when 'h' then 1.0 / 8766
+            when 'min' then 1.0 / 525960 end as years
+    )
+    select case when years between 0 and 120 then round(years, 3) end from v
+);
+
+-- E2B's reporter qualification (C.2.r.4 / primarysource.qualification) as FAERS's occupation code, so reporter
+-- scopes read every source alike: 1 physician MD, 2 pharmacist PH, 3 other health professional OT, 4 lawyer LW,
+-- 5 consumer CN.
+create or replace macro icsr_occupation(code) as
+    case trim(code) when '1' then 'MD' when '2' then 'PH' when '3' then 'OT' when '4' then 'LW' when '5' then 'CN' end;
+
+-- An E2B case id: openFDA's safetyreportid is FAERS's caseid (the same case, the same id); E2B cases from other
+-- senders are namespaced by their worldwide unique case id.
+create or replace macro icsr_case_id(fmt, case_key) as
+    case when fmt = 'openfda' then trim(case_key) else 'e2b:' || trim(case_key) end;

@@ -10,6 +10,8 @@ from (
     select trim(caseid) from raw_deleted_case where list_contains($load_ids, load_id)
     union all
     select source_name || ':' || trim(report_id) from raw_report_csv where list_contains($load_ids, load_id)
+    union all
+    select icsr_case_id(format, case_key) from raw_icsr_report where list_contains($load_ids, load_id)
 )
 where case_id is not null;
 
@@ -25,3 +27,6 @@ select * from raw_deleted_case where trim(caseid) in (select case_id from scope_
 
 create or replace temp table scope_raw_report_csv as
 select * from raw_report_csv where source_name || ':' || trim(report_id) in (select case_id from scope_case);
+
+create or replace temp table scope_raw_icsr_report as
+select * from raw_icsr_report where icsr_case_id(format, case_key) in (select case_id from scope_case);
