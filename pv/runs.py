@@ -153,7 +153,8 @@ def check_inbox(inbox: str | os.PathLike) -> None:
 
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict:
     tables = ["raw_demo", "raw_drug", "raw_reac", "raw_outc", "raw_ther", "raw_indi", "raw_rpsr", "raw_report_csv",
-              "quarantine", "case_report", "case_drug", "case_event", "case_duplicate", "drug_event_counts"]
+              "raw_icsr_report", "raw_icsr_lab", "quarantine", "case_report", "case_drug", "case_event", "case_lab",
+              "case_duplicate", "drug_event_counts"]
     return {t: db.one(con, f"select count(*) from {t}")[0] for t in tables if db.table_exists(con, t)}  # noqa: S608
 
 

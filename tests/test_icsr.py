@@ -246,3 +246,69 @@ def test_zip_with_damaged_data_is_refused(con, tmp_path):
     with pytest.raises(InputRefused, match="truncated or corrupt|malformed"):
         ingest_icsr_file(con, archive, validate=False)
     assert _n(con, "select count(*) from ingest_log") == 0
+
+
+def _r2_case(case: int, drug: str, substance: str, start: str | None, labs: list[tuple[str, str, str]]) -> str:
+    tests = "".join(f"<test><testname>Lymphocyte count</testname><testdate>{d}</testdate><testresult>{v}</testresult>"
+                    f"<testunit>{u}</testunit></test>" for d, v, u in labs)
+    started = f"<drugstartdate>{start}</drugstartdate>" if start else ""
+    return (f"<safetyreport><safetyreportid>C-{case}</safetyreportid><receiptdate>20240301</receiptdate>"
+            f"<patient><reaction><reactionmeddrapt>Lymphopenia</reactionmeddrapt></reaction>{tests}"
+            f"<drug><drugcharacterization>1</drugcharacterization><medicinalproduct>{drug}</medicinalproduct>"
+            f"<activesubstance><activesubstancename>{substance}</activesubstancename></activesubstance>{started}"
+            "</drug></patient></safetyreport>")
+
+
+def test_lymphopenia_table_of_the_report(tmp_path):
+    """Alemtuzumab cases: worst grades 4 (0.15 x 10^9/L on day 30), 3 (0.4 on day 10, after 0.9 on day 5), 2
+    (600/mm3 on day 90) and 0; one graded case without a therapy start. Other drugs' cases make the background."""
+    from pv import db, runs
+    from pv.config import PvConfig
+    from pv.report import build_report
+
+    cases = [
+        _r2_case(1, "LEMTRADA", "ALEMTUZUMAB", "20230101", [("20230131", "0.15", "10^9/L")]),
+        _r2_case(2, "LEMTRADA", "ALEMTUZUMAB", "20230101", [("20230106", "0.9", "10^9/L"), ("20230111", "0.4", "10^9/L")]),
+        _r2_case(3, "LEMTRADA", "ALEMTUZUMAB", "20230101", [("20230401", "600", "/mm3")]),
+        _r2_case(4, "LEMTRADA", "ALEMTUZUMAB", "20230101", [("20230201", "1.6", "10^9/L")]),
+        _r2_case(5, "LEMTRADA", "ALEMTUZUMAB", None, [("20230201", "0.3", "10^9/L")]),
+        *(_r2_case(10 + i, "ASPIRIN", "ASPIRIN", None, []) for i in range(30)),
+    ]
+    path = tmp_path / "cases.xml"
+    path.write_text(f"<ichicsr lang='en'>{''.join(cases)}</ichicsr>")
+    con = duckdb.connect(str(tmp_path / "pv.duckdb"))
+    ingest_icsr_file(con, path, validate=False)
+    run_id = runs.run_in_process(con, PvConfig(drugs_of_interest=["ALEMTUZUMAB"], signal_criteria=["prr"]))
+    row = db.query(con, "report/lab_grades", {"drugs": ["ALEMTUZUMAB"]}).to_pylist()
+    assert len(row) == 1
+    got = row[0]
+    assert (got["analyte"], got["n_cases"], got["grade_0"], got["grade_1"], got["grade_2"], got["grade_3"],
+            got["grade_4"], got["n_undated"]) == ("lymphocytes", 5, 1, 0, 1, 2, 1, 1)
+    # days to the worst grade of the cases with lymphopenia: 30, 10, 90 (case 5 has no therapy start)
+    assert (got["median_days"], got["q1_days"], got["q3_days"]) == (30.0, 20.0, 60.0)
+    result = build_report(con, tmp_path / "report", run=run_id, drugs=["ALEMTUZUMAB"], formats=("csv", "html"))
+    html = (result.out_dir / "signal_report.html").read_text()
+    assert "Laboratory grades: ALEMTUZUMAB" in html and "lymphocytes" in html
+    assert (result.out_dir / "lab_grades.csv").read_text().count("ALEMTUZUMAB") == 1
+
+
+def test_synthetic_openfda_and_e2b_give_the_same_cases(tmp_path):
+    """pv synth --format openfda|e2b writes the same cases in two shapes; both read back to the same standardized
+    counts (cases, suspect drugs, events, lab grades), and the loads are marked synthetic."""
+    from pv.synth_icsr import write_icsr
+
+    results = {}
+    for fmt in ("openfda", "e2b"):
+        files = write_icsr(tmp_path / fmt, 400, fmt, per_file=150)
+        assert len(files) == 3
+        c = duckdb.connect()
+        loaded = [ingest_icsr_file(c, f, validate=False) for f in files]
+        assert all(r.is_synthetic for r in loaded)
+        standardize.build(c)
+        results[fmt] = c.execute(
+            "select (select count(*) from case_report), (select count(*) from case_drug where role in ('PS', 'SS')), "
+            "(select count(*) from case_event), (select count(*) from case_drug where role = 'PS' and ingredient = "
+            "'ALEMTUZUMAB'), (select list(worst_grade order by case_id) from case_worst_lab_grade)").fetchone()
+        c.close()
+    assert results["openfda"][0] == 400 and results["openfda"][3] > 0 and len(results["openfda"][4]) > 0
+    assert results["openfda"] == results["e2b"]

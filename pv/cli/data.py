@@ -195,6 +195,9 @@ def standardize(
         f"{counts['case_event']:,} case-event rows, {counts['case_duplicate']:,} cases in probable-duplicate groups. "
         + (f"Events coded with MedDRA {counts['meddra_version']}." if counts["meddra_version"] else
            "No MedDRA loaded: events matched on their text.")
+        + (f" {counts['case_lab']:,} lab results." if counts["case_lab"] else "")
+        + (f" {counts['openfda_overlap']:,} openFDA case(s) are also in FAERS's quarterly files: counted once, from "
+           "the quarterly files (view source_overlap)." if counts["openfda_overlap"] else "")
     )
 
 
@@ -284,10 +287,26 @@ def synth(
     seed: Annotated[int, typer.Option(help="Random seed; the same arguments give byte-identical zips.")] = 20240101,
     extra_drugs: Annotated[int, typer.Option(help="Add a long tail of made-up drugs (benchmarks: FAERS has ~5,000).")] = 0,
     extra_pts: Annotated[int, typer.Option(help="Add a long tail of made-up PTs (benchmarks: FAERS uses ~15,000).")] = 0,
+    format: Annotated[str, typer.Option("--format", help="faers (quarterly ASCII zips), openfda (drug-event JSON "
+                                                         "zips) or e2b (E2B(R3) XML batches).")] = "faers",
 ) -> None:
-    """Write deterministic synthetic FAERS quarters (FDA's exact ASCII layout)."""
+    """Write deterministic synthetic FAERS quarters (FDA's exact ASCII layout), or the same kind of cases as openFDA
+    bulk files or E2B(R3) batches."""
     from pv.synth import default_first_caseid, write_quarters
 
+    if format not in {"faers", "openfda", "e2b"}:
+        raise PvError(f"--format must be faers, openfda or e2b, not {format!r}.")
+    if format != "faers":
+        from pv.synth_icsr import write_icsr
+
+        t0 = time.perf_counter()
+        with status_line("Generating") as say:
+            paths = write_icsr(out, reports, format, seed=seed, start=start, progress=say)
+        size = sum(p.stat().st_size for p in paths)
+        console.print(f"Wrote {len(paths)} {format} file(s), {reports:,} reports, {size / 1e6:.1f} MB to {out} in "
+                      f"{time.perf_counter() - t0:.1f} s (synthetic: the folder carries PV_SYNTHETIC.txt). Load them "
+                      f"with `pv ingest {out}`.")
+        return
     try:
         first_caseid = default_first_caseid(start)
     except ValueError:

@@ -230,10 +230,12 @@ def _primary_source(inv: ET.Element) -> dict:
 
 def _reaction(observation: ET.Element, report: dict) -> dict:
     value = observation.find("value")
-    reaction = {"term": value.get("code") if value is not None else None,
+    reaction = {"term": (value.get("code") or None) if value is not None else None,
                 "meddra_version": value.get("codeSystemVersion") if value is not None else None,
                 "reported_term": _text(observation, "value/originalText"),
                 "onset_date": _attr(observation, "effectiveTime/low") or _attr(observation, "effectiveTime")}
+    if reaction["term"] is None:        # no E.i.2.1b code: the term as reported (E.i.1.1a) is all there is
+        reaction["term"] = reaction["reported_term"]
     country = _attr(observation, "location/locatedEntity/locatedPlace/code", "code")
     if country and not report.get("occur_country"):
         report["occur_country"] = country

@@ -189,6 +189,9 @@ def _write_report(con, out: Path, info: dict, drugs: list[str], formats: tuple[s
         "onset": (_frame(con, "report/onset", params) if db.table_exists(con, "signal_onset") else pd.DataFrame()),
         "masking": (_frame(con, "report/masking", params) if db.table_exists(con, "signal_masking")
                     else pd.DataFrame()),
+        "lab_grades": (_frame(con, "report/lab_grades", {"drugs": drugs})
+                       if db.table_exists(con, "case_worst_lab_grade") and db.table_exists(con, "analysis_exposure")
+                       else pd.DataFrame()),
         "parameters": _parameters(info, drugs),
     }
     # the dated cases behind the signals' times to onset (the latest run's; plotted, not written as a table)

@@ -229,6 +229,8 @@ def report_context(info: dict, drugs: list[str], tables: dict, trend: pd.DataFra
             "masking": _records(tables["masking"][tables["masking"]["drug"] == drug])
             if len(tables.get("masking", [])) else [],
             "onset_plot": onset_plot(onset_cases, drug) if plots and len(onset_cases) else "",
+            "lab_grades": _records(tables["lab_grades"][tables["lab_grades"]["drug"] == drug])
+            if len(tables.get("lab_grades", [])) else [],
         })
     return {"info": info, "drugs": drugs, "sections": sections, "parameters": _records(tables["parameters"]),
             "data_quality": _records(tables["data_quality"]), "inputs": _records(inputs),

@@ -175,7 +175,7 @@ def build(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None
             n_cases = _build_incremental(con, how.new_load_ids, say)
         else:
             n_cases = 0
-        db.execute(con, "standardized/lab_grade")
+        db.execute(con, "standardized/views")
         seconds = round(time.perf_counter() - t0, 2)
         con.execute(
             "insert into standardize_build (mode, reason, load_ids, quarantine_fingerprint, seed_sha256, "
@@ -185,6 +185,7 @@ def build(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None
              "seed": _seed_sha256(), "models": _models_sha256(), "n": n_cases, "s": seconds,
              "mv": how.meddra_version, "msha": meddra.release_sha256(con, how.meddra_version)}).fetchall()
         counts: dict = {t: db.one(con, f"select count(*) from {t}")[0] for t in TABLES}  # noqa: S608 (fixed names)
+        counts["openfda_overlap"] = db.one(con, "select count(*) from source_overlap")[0]
         con.commit()
     except BaseException:
         con.rollback()

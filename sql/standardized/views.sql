@@ -1,3 +1,5 @@
+-- Views over the standardized layer, made anew with each build: lab grades and the openFDA / FAERS overlap.
+
 -- CTCAE v5.0 grades of the cell counts in case_lab (NCI, Common Terminology Criteria for Adverse Events v5.0,
 -- 2017: "Lymphocyte count decreased", "Neutrophil count decreased", "Platelet count decreased"), in 10^9/L:
 --   lymphocytes  grade 1 < LLN-0.8, grade 2 < 0.8-0.5, grade 3 < 0.5-0.2, grade 4 < 0.2
