@@ -312,3 +312,51 @@ def test_synthetic_openfda_and_e2b_give_the_same_cases(tmp_path):
         c.close()
     assert results["openfda"][0] == 400 and results["openfda"][3] > 0 and len(results["openfda"][4]) > 0
     assert results["openfda"] == results["e2b"]
+
+
+def test_files_parsed_in_worker_processes_load_as_one_by_one(tmp_path):
+    """ingest_icsr_files parses ahead in two processes: the loads equal those of a one-by-one ingest, row for row;
+    a refused file stops the run there (earlier files loaded, nothing of it), and a file loaded already is skipped."""
+    from pv.ingest.icsr_parallel import ingest_icsr_files
+
+    files = [(p, "e2b") for p in E2B_R3[:4]] + [(OPENFDA, "openfda")]
+    one, par = duckdb.connect(), duckdb.connect()
+    for path, fmt in files:
+        ingest_icsr_file(one, path, fmt, validate=False)
+    results = ingest_icsr_files(par, files, workers=2, validate=False)
+    assert [r.status for r in results] == ["loaded"] * 5
+    for table in ("raw_icsr_report", "raw_icsr_drug", "raw_icsr_reaction", "raw_icsr_lab"):
+        query = f"select * exclude (load_id) from {table} order by all"  # noqa: S608
+        assert one.execute(query).fetchall() == par.execute(query).fetchall()
+    bad = tmp_path / "bad.xml"
+    bad.write_text(XXE)
+    again = ingest_icsr_files(par, files[:2], workers=2, validate=False)
+    assert [r.status for r in again] == ["skipped", "skipped"]
+    c = duckdb.connect()
+    with pytest.raises(InputRefused, match="declares an entity"):
+        ingest_icsr_files(c, [files[0], (bad, "e2b"), files[1]], workers=2, validate=False)
+    assert _n(c, "select count(*) from ingest_log") == 1
+
+
+def test_validation_in_chunks_adds_up_to_one_batch_and_holds_a_bad_report_whole(con, tmp_path):
+    from pv.validate.chunked import validate_icsr_load
+
+    record = json.loads(OPENFDA.read_text())["results"]
+    broken = json.loads(json.dumps(record[1]))
+    broken["safetyreportid"] = "99999999"
+    broken["patient"]["reaction"][0].pop("reactionmeddrapt")     # a reaction without a term: critical
+    path = tmp_path / "drug-event-0001-of-0001.json"
+    path.write_text(json.dumps({"meta": {}, "results": [*record, broken]}))
+    result = ingest_icsr_file(con, path, validate=True)
+    assert result.n_quarantined == 1
+    load_id = result.load_id
+
+    def key(outcomes):
+        return sorted((o.suite, o.expectation, o.success, o.element_count, o.unexpected_count) for o in outcomes)
+
+    whole, chunks = validate_icsr_load(con, load_id, chunk=1000), validate_icsr_load(con, load_id, chunk=5)
+    assert key(whole.outcomes) == key(chunks.outcomes)
+    assert [q["line_no"] for q in chunks.quarantine] == [len(record) + 1]
+    standardize.build(con)
+    assert _n(con, "select count(*) from case_report where case_id = '99999999'") == 0
+    assert _n(con, "select count(*) from case_report") == len({r["safetyreportid"] for r in record})

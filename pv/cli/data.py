@@ -81,15 +81,11 @@ def _path_format(path: Path, detect_format) -> str:
 
 
 def _ingest_icsr_with_progress(con, files, max_bad_rate: float = 0.05, mix_synthetic: bool = False) -> list:
-    """Ingest openFDA / E2B files one load each, with a progress line."""
-    from pv.ingest.icsr import ingest_icsr_file
+    """Ingest openFDA / E2B files one load each (parsed ahead on the other cores), with a progress line."""
+    from pv.ingest.icsr_parallel import ingest_icsr_files
 
-    results = []
     with status_line("Ingesting") as say:
-        for path, fmt in files:
-            results.append(ingest_icsr_file(con, path, fmt, say, max_bad_rate=max_bad_rate,
-                                            mix_synthetic=mix_synthetic))
-    return results
+        return ingest_icsr_files(con, files, say, max_bad_rate=max_bad_rate, mix_synthetic=mix_synthetic)
 
 
 @app.command()

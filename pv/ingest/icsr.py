@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -61,15 +61,25 @@ class Report:
     labs: list[dict] = field(default_factory=list)
 
 
+@dataclass
+class ArrowBatch:
+    """A batch of reports as Arrow tables, one per raw table, ready to append."""
+
+    tables: dict[str, pa.Table]
+    n_reports: int
+    formats: set[str]
+
+
 class _Batch:
-    """Column lists per raw table, filled report by report and appended as Arrow."""
+    """Column lists per raw table, filled report by report, then made Arrow."""
 
     def __init__(self) -> None:
         self.columns = {t: {c: [] for c in (*cols, "record_no", "line_no")} for t, cols in TABLES.items()}
         self.n_reports = 0
-        self.counts = dict.fromkeys(TABLES, 0)
+        self.formats: set[str] = set()
 
     def add(self, report: Report, record_no: int) -> None:
+        self.formats.add(report.fields["format"])
         self._row("raw_icsr_report", report.fields, record_no, report.line_no)
         for key, table in CHILDREN.items():
             for seq, item in enumerate(getattr(report, key), start=1):
@@ -82,11 +92,23 @@ class _Batch:
             cols[c].append(values.get(c))
         cols["record_no"].append(record_no)
         cols["line_no"].append(line_no)
-        self.counts[table] += 1
 
-    def arrow(self, table: str) -> pa.Table:
-        cols = self.columns[table]
-        return pa.table({c: pa.array(v, pa.int64() if c in INT_COLUMNS else pa.string()) for c, v in cols.items()})
+    def arrow(self) -> ArrowBatch:
+        tables = {t: pa.table({c: pa.array(v, pa.int64() if c in INT_COLUMNS else pa.string()) for c, v in cols.items()})
+                  for t, cols in self.columns.items()}
+        return ArrowBatch(tables, self.n_reports, self.formats)
+
+
+def parse_batches(path: Path, fmt: str) -> Iterator[ArrowBatch]:
+    """The file's reports in batches of :data:`BATCH_REPORTS`, numbered in file order (``record_no``)."""
+    batch = _Batch()
+    for record_no, report in enumerate(read_reports(path, fmt), start=1):
+        batch.add(report, record_no)
+        if batch.n_reports >= BATCH_REPORTS:
+            yield batch.arrow()
+            batch = _Batch()
+    if batch.n_reports:
+        yield batch.arrow()
 
 
 def detect_format(path: Path) -> str | None:
@@ -139,8 +161,10 @@ def read_reports(path: Path, fmt: str) -> Iterator[Report]:
 
 def ingest_icsr_file(con: duckdb.DuckDBPyConnection, path: str | Path, fmt: str | None = None,
                      progress: Progress | None = None, *, validate: bool = True, max_bad_rate: float = 0.05,
-                     mix_synthetic: bool = False, is_synthetic: bool | None = None) -> IngestResult:
-    """Load one openFDA or E2B file in one transaction (see the module's description)."""
+                     mix_synthetic: bool = False, is_synthetic: bool | None = None,
+                     batches: Iterable[ArrowBatch] | None = None, sha: str | None = None) -> IngestResult:
+    """Load one openFDA or E2B file in one transaction (see the module's description). ``batches``: the file
+    already parsed (by :func:`pv.ingest.icsr_parallel.ingest_icsr_files`' workers); default: parse it here."""
     ensure_schema(con)
     path = Path(path)
     fmt = fmt or detect_format(path)
@@ -148,7 +172,7 @@ def ingest_icsr_file(con: duckdb.DuckDBPyConnection, path: str | Path, fmt: str 
         raise InputRefused(f"{path}: cannot tell whether this is openFDA JSON or E2B XML; name it *.json or *.xml.")
     say = progress or (lambda _msg: None)
     started, t0 = datetime.now(), time.perf_counter()
-    sha = file_sha256(path)
+    sha = sha or file_sha256(path)
     same = db.one(con, "select load_id from ingest_log where source_sha256 = $sha and status = 'loaded'", {"sha": sha})
     if same:
         return IngestResult(str(path), None, "skipped", same[0],
@@ -161,15 +185,10 @@ def ingest_icsr_file(con: duckdb.DuckDBPyConnection, path: str | Path, fmt: str 
     con.begin()
     try:
         load_id = db.one(con, "select nextval('load_id_seq')")[0]
-        batch = _Batch()
-        for record_no, report in enumerate(read_reports(path, fmt), start=1):
-            formats.add(report.fields["format"])
-            batch.add(report, record_no)
-            if batch.n_reports >= BATCH_REPORTS:
-                n_reports += _flush(con, batch, counts, load_id, path, sha)
-                say(f"{path.name}: {n_reports:,} reports read")
-                batch = _Batch()
-        n_reports += _flush(con, batch, counts, load_id, path, sha)
+        for batch in parse_batches(path, fmt) if batches is None else batches:
+            formats |= batch.formats
+            n_reports += _flush(con, batch, counts, load_id, path, sha)
+            say(f"{path.name}: {n_reports:,} reports read")
         if not n_reports:
             raise InputRefused(f"{path}: holds no report; nothing was loaded.")
         n_bad = 0
@@ -217,9 +236,8 @@ def _is_synthetic(path: Path) -> bool:
     return (path.parent / "PV_SYNTHETIC.txt").exists()
 
 
-def _flush(con, batch: _Batch, counts: dict, load_id: int, path: Path, sha: str) -> int:
-    for table in TABLES:
-        rows = batch.arrow(table)
+def _flush(con, batch: ArrowBatch, counts: dict, load_id: int, path: Path, sha: str) -> int:
+    for table, rows in batch.tables.items():
         if not rows.num_rows:
             continue
         con.register("incoming_rows", rows)
@@ -236,8 +254,9 @@ def _validate(con, load_id: int, path: Path, max_bad_rate: float) -> int:
     """The raw ICSR suites on the load; critical failures are quarantined per report (with its drugs, reactions
     and labs), and a file whose share of failing reports passes ``max_bad_rate`` is refused whole."""
     from pv import validate as pv_validate
+    from pv.validate.chunked import validate_icsr_load
 
-    result = pv_validate.validate_load(con, load_id, list(TABLES))
+    result = validate_icsr_load(con, load_id)
     n_reports = db.one(con, "select count(*) from raw_icsr_report where load_id = $id", {"id": load_id})[0]
     bad_reports = {row["line_no"] for row in result.quarantine}
     rate = len(bad_reports) / n_reports if n_reports else 0.0

@@ -178,13 +178,15 @@ class LoadValidation:
     n_critical_rows: int              # distinct rows with at least one critical failure
 
 
-def validate_load(con: duckdb.DuckDBPyConnection, load_id: int, tables: list[str]) -> LoadValidation:
-    """Run the raw suites on one load (already written, not yet committed)."""
+def validate_load(con: duckdb.DuckDBPyConnection, load_id: int, tables: list[str],
+                  params: dict | None = None) -> LoadValidation:
+    """Run the raw suites on one load (already written, not yet committed); ``params``: the batch SQL's, when
+    they are more than the load (an openFDA/E2B load is validated a range of its reports at a time)."""
     outcomes, quarantine = [], []
     n_rows = 0
     critical_rows: set[tuple[str, int]] = set()
     for table in tables:
-        frame = batch_frame(con, table, {"load_id": load_id})
+        frame = batch_frame(con, table, params or {"load_id": load_id})
         n_rows += len(frame)
         if frame.empty:
             continue
@@ -279,7 +281,9 @@ def revalidate(con: duckdb.DuckDBPyConnection, progress=None) -> ValidationSumma
             new_rows += hold(con, load_id, quarter, result.quarantine)
         for load_id in icsr_loads:
             say(f"validating load {load_id}")
-            result = validate_load(con, load_id, list(ICSR_SUITES))
+            from pv.validate.chunked import validate_icsr_load
+
+            result = validate_icsr_load(con, load_id)
             record(con, run_id, load_id, None, result.outcomes)
             outcomes_all.extend(result.outcomes)
             new_rows += hold(con, load_id, None, result.quarantine)
