@@ -360,3 +360,25 @@ def test_validation_in_chunks_adds_up_to_one_batch_and_holds_a_bad_report_whole(
     standardize.build(con)
     assert _n(con, "select count(*) from case_report where case_id = '99999999'") == 0
     assert _n(con, "select count(*) from case_report") == len({r["safetyreportid"] for r in record})
+
+
+def test_e2b_llt_codes_become_the_pts_the_same_cases_report_as_text(tmp_path):
+    """With a MedDRA release loaded (the invented demo release: NOT MedDRA), the synthetic E2B(R3) cases' LLT codes
+    are coded to the same PTs their openFDA twins report by name."""
+    from pv import meddra
+    from pv.meddra import invented
+    from pv.synth_icsr import write_icsr
+
+    release = invented.write(tmp_path / "meddra")
+    pts = {}
+    for fmt in ("openfda", "e2b"):
+        c = duckdb.connect()
+        meddra.load(c, release, by="tester")
+        for f in write_icsr(tmp_path / fmt, 200, fmt):
+            ingest_icsr_file(c, f, validate=False)
+        standardize.build(c)
+        pts[fmt] = c.execute("select pt, count(*) from case_event group by pt order by pt").fetchall()
+        methods = dict(c.execute("select match_method, count(*) from case_event group by all").fetchall())
+        assert methods.get("llt_code" if fmt == "e2b" else "pt", 0) == sum(n for _, n in pts[fmt])
+        c.close()
+    assert pts["openfda"] == pts["e2b"]
