@@ -111,7 +111,7 @@ def test_score_with_a_scope_says_it_and_refuses_a_bad_one(tmp_path):
     assert 0 < n_scored == n_serious_hcp
 
 
-def test_openfda_sample_to_score_and_e2b_folder(tmp_path):
+def test_openfda_sample_to_score(tmp_path):
     from conftest import FIXTURES
 
     db = str(tmp_path / "o.duckdb")
@@ -126,6 +126,22 @@ def test_openfda_sample_to_score_and_e2b_folder(tmp_path):
     assert con.execute("select a from drug_event_counts where level = 'pt' and drug = 'THALIDOMIDE' "
                        "and event = 'FULL BLOOD COUNT DECREASED'").fetchone()[0] >= 1
     con.close()
-    r = pv("ingest", str(FIXTURES / "e2b_r3"), "--db", str(tmp_path / "e.duckdb"))
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.count("e2b_r3") >= 10 and "no MedDRA release is loaded" in " ".join(r.stdout.split())
+
+
+def test_ingest_tells_the_format_from_the_files(tmp_path):
+    from conftest import FIXTURES
+
+    from pv.cli.data import _path_format
+    from pv.ingest.icsr import detect_format
+
+    assert _path_format(FIXTURES / "e2b_r3", detect_format) == "e2b"                 # a README beside the XML is fine
+    assert _path_format(FIXTURES / "openfda" / "drug-event-sample.json", detect_format) == "openfda"
+    assert _path_format(FAERS_2017Q2, detect_format) == "faers"
+    assert _path_format(FIXTURES / "caers" / "caers_report_rows.csv", detect_format) == "csv"
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    (mixed / "a.json").write_text("{}")
+    (mixed / "b.xml").write_text("<x/>")
+    assert _path_format(mixed, detect_format) == "mixed openFDA and E2B"
+    r = pv("ingest", str(mixed), "--db", str(tmp_path / "m.duckdb"))
+    assert r.returncode != 0 and "several kinds of files" in " ".join(r.stdout.split() + r.stderr.split())

@@ -37,7 +37,7 @@ def ingest(
         raise PvError(f"--format must be faers, csv, openfda or e2b, not {format!r}.")
     if format == "auto":
         formats = {_path_format(path, detect_format) for path in paths}
-        if len(formats) > 1:
+        if len(formats) > 1 or "mixed openFDA and E2B" in formats:
             raise PvError(f"The paths hold several kinds of files ({', '.join(sorted(formats))}); ingest each kind on "
                           "its own, or say which with --format.")
         format = formats.pop()
