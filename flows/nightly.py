@@ -24,7 +24,6 @@ from pv import db, runs
 from pv import standardize as pv_standardize
 from pv import validate as pv_validate
 from pv.config import PvConfig, load_config
-from pv.ingest.faers import ingest_path
 from pv.signals import ScoreSettings
 from pv.signals import score as pv_score
 
@@ -72,7 +71,7 @@ def find_new_sources(database: Database, inbox: str) -> list[str]:
 @task(name="ingest", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io_error)
 def ingest_source(database: Database, source: str, max_bad_rate: float) -> list[dict]:
     with _connect(database) as con:
-        results = ingest_path(con, source, max_bad_rate=max_bad_rate)
+        results = runs.ingest_inbox_source(con, source, max_bad_rate)
     return [{"quarter": r.quarter, "status": r.status, "rows": sum(r.rows.values()), "quarantined": r.n_quarantined}
             for r in results]
 

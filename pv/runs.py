@@ -108,9 +108,11 @@ def fail_run(con: duckdb.DuckDBPyConnection, run_id: int, error: BaseException |
 
 
 def new_inbox_sources(con: duckdb.DuckDBPyConnection, inbox: str | os.PathLike) -> list[str]:
-    """The zips and quarter folders in ``inbox`` not loaded yet (by SHA-256), oldest quarter first."""
+    """The zips and quarter folders in ``inbox`` not loaded yet (by SHA-256), oldest quarter first; then the openFDA
+    and E2B files not loaded yet, by name."""
     from pv.ingest.faers import ensure_schema as raw_schema
-    from pv.ingest.sources import discover
+    from pv.ingest.icsr import discover_files
+    from pv.ingest.sources import discover, file_sha256
 
     raw_schema(con)
     inbox = Path(inbox)
@@ -120,8 +122,24 @@ def new_inbox_sources(con: duckdb.DuckDBPyConnection, inbox: str | os.PathLike) 
     try:
         sources = discover(inbox)
     except PvError:
-        return []            # an empty inbox is not an error for a nightly run
-    return [str(s.path) for s in sources if s.sha256 not in loaded]
+        sources = []         # an empty inbox is not an error for a nightly run
+    try:
+        records = discover_files(inbox)
+    except PvError:
+        records = []
+    return ([str(s.path) for s in sources if s.sha256 not in loaded]
+            + [str(path) for path, _ in records if file_sha256(path) not in loaded])
+
+
+def ingest_inbox_source(con: duckdb.DuckDBPyConnection, source: str | os.PathLike, max_bad_rate: float) -> list:
+    """Ingest one source ``new_inbox_sources`` found: a FAERS quarter, or an openFDA or E2B file."""
+    from pv.ingest.faers import ingest_path
+    from pv.ingest.icsr import ingest_icsr_file
+    from pv.ingest.layout import detect_format
+
+    if detect_format(Path(source)):
+        return [ingest_icsr_file(con, source, max_bad_rate=max_bad_rate)]
+    return ingest_path(con, source, max_bad_rate=max_bad_rate)
 
 
 def check_demo_inbox(db_path: str | os.PathLike) -> None:

@@ -382,3 +382,24 @@ def test_e2b_llt_codes_become_the_pts_the_same_cases_report_as_text(tmp_path):
         assert methods.get("llt_code" if fmt == "e2b" else "pt", 0) == sum(n for _, n in pts[fmt])
         c.close()
     assert pts["openfda"] == pts["e2b"]
+
+
+def test_nightly_inbox_takes_openfda_and_e2b_files_beside_faers_quarters(con, tmp_path):
+    import shutil
+
+    from pv import runs
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(FAERS_2017Q2, inbox)
+    archive = inbox / "drug-event-0001-of-0001.json.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(OPENFDA, "drug-event-0001-of-0001.json")
+    shutil.copy(E2B_R3[0], inbox)
+    found = runs.new_inbox_sources(con, inbox)
+    assert [Path(p).name for p in found] == [FAERS_2017Q2.name, *sorted([archive.name, E2B_R3[0].name])]
+    formats = [r.status for source in found for r in runs.ingest_inbox_source(con, source, 0.05)]
+    assert formats == ["loaded"] * 3
+    assert sorted(r[0] for r in con.execute("select format from ingest_log").fetchall()) == [
+        "e2b_r3", "faers_ascii", "openfda"]
+    assert runs.new_inbox_sources(con, inbox) == []

@@ -25,7 +25,10 @@ import pyarrow as pa
 from pv import db
 from pv.errors import InputRefused
 from pv.ingest.faers import IngestResult, check_synthetic_mix, ensure_schema
+from pv.ingest.layout import detect_format
 from pv.ingest.sources import file_sha256
+
+__all__ = ["detect_format"]  # re-exported: the CLI tells formats with it
 
 Progress = Callable[[str], None]
 
@@ -109,16 +112,6 @@ def parse_batches(path: Path, fmt: str) -> Iterator[ArrowBatch]:
             batch = _Batch()
     if batch.n_reports:
         yield batch.arrow()
-
-
-def detect_format(path: Path) -> str | None:
-    """openfda for ``*.json`` / ``*.json.zip``, e2b for ``*.xml`` / ``*.sgm`` (and zips of them); else None."""
-    name = path.name.lower()
-    if name.endswith((".json", ".json.zip")):
-        return "openfda"
-    if name.endswith((".xml", ".sgm", ".xml.zip")):
-        return "e2b"
-    return None
 
 
 def discover_files(path: Path) -> list[tuple[Path, str]]:

@@ -75,3 +75,14 @@ def quarter_label(yy: str, q: str) -> str:
 def era_of(quarter: str) -> str:
     """AERS up to 2012Q3, FAERS from 2012Q4."""
     return "aers_ascii" if quarter < "2012Q4" else "faers_ascii"
+
+
+def detect_format(path) -> str | None:
+    """openfda for ``*.json`` / ``*.json.zip``, e2b for ``*.xml`` / ``*.sgm`` / ``*.xml.zip``; None for anything else
+    (FAERS's quarterly files are told by their member names, ``MEMBER_RE``)."""
+    name = path.name.lower()
+    if name.endswith((".json", ".json.zip")):
+        return "openfda"
+    if name.endswith((".xml", ".sgm", ".xml.zip")):
+        return "e2b"
+    return None

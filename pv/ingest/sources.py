@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from pv.errors import InputRefused
-from pv.ingest.layout import MEMBER_RE, SYNTHETIC_MARKER, quarter_label
+from pv.ingest.layout import MEMBER_RE, SYNTHETIC_MARKER, detect_format, quarter_label
 
 MAX_UNCOMPRESSED = 16 * 1024**3      # a real FAERS quarter is ~1.5 GB uncompressed
 MAX_RATIO = 100                      # real FAERS text compresses 5-10x
@@ -87,7 +87,8 @@ def discover(path: Path) -> list[QuarterSource]:
     loose: dict[str, QuarterSource] = {}
     for file in sorted(p for p in path.rglob("*") if p.is_file()):
         if file.suffix.lower() == ".zip":
-            sources.append(_zip_source(file))
+            if detect_format(file) is None:      # drug-event-*.json.zip is openFDA's (pv.ingest.icsr)
+                sources.append(_zip_source(file))
             continue
         m = MEMBER_RE.match(file.name)
         if m:
