@@ -35,13 +35,23 @@ def test_real_excerpts_standardize(con):
     assert counts["case_report"] == 200
     assert con.execute("select source, count(*) from case_report group by source order by source").fetchall() == [
         ("aers", 100), ("faers", 100)]
-    # every drug row of the latest versions is kept; REAC rows collapse only on exact PT repeats
-    assert counts["case_drug"] == 328 + 386
+    # every drug row of the latest versions is kept, a combination's prod_ai (A\B) once per ingredient; REAC rows
+    # collapse only on exact PT repeats
+    extra_parts = con.execute("select coalesce(sum(len(string_split(prod_ai, '\\')) - 1), 0) from raw_drug "
+                              "where contains(prod_ai, '\\')").fetchone()[0]
+    assert extra_parts > 0
+    assert counts["case_drug"] == 328 + 386 + extra_parts
     distinct_pts = con.execute(
         "select count(*) from (select distinct quarter, primaryid, upper(trim(pt)) from raw_reac)").fetchall()[0][0]
     assert counts["case_event"] == distinct_pts
     # FAERS gives prod_ai on 324 of 328 rows
-    assert con.execute("select count(*) from case_drug where ingredient_source = 'prod_ai'").fetchall()[0][0] == 324
+    assert con.execute("select count(distinct (case_id, drug_seq)) from case_drug where ingredient_source = 'prod_ai'"
+                       ).fetchall()[0][0] == 324
+    # a combination counts for each of its ingredients
+    combo = con.execute("select case_id, drug_seq, prod_ai from case_drug where contains(prod_ai, '\\') limit 1").fetchone()
+    parts = sorted(p.strip() for p in combo[2].split("\\"))
+    assert sorted(r[0] for r in con.execute("select ingredient from case_drug where case_id = $c and drug_seq = $s",
+                                            {"c": combo[0], "s": combo[1]}).fetchall()) == parts
     # a mixed-case FAERS PT and an ALL-CAPS AERS PT normalize to the same text
     assert con.execute("select pt, pt_reported from case_event where case_id = '10979236' and pt = 'EMOTIONAL DISTRESS'"
                        ).fetchall() == [("EMOTIONAL DISTRESS", "Emotional distress")]

@@ -1,12 +1,14 @@
--- case_drug: one row per case and drug (FAERS drug_seq; for report CSVs, each distinct drug of a report).
+-- case_drug: one row per case, drug (FAERS drug_seq; for report CSVs, each distinct drug of a report) and ingredient.
 -- ingredient: prod_ai where FAERS gives it; else the cleaned drug name looked up in drug_synonym; else the
 -- name in parentheses, looked up or as it stands (AERS's 'METALYSE (TENECTEPLASE)' convention); else the
 -- cleaned name itself (ingredient_source = 'unmapped').
 -- Report-CSV drugs are already coded: used as given (trimmed, upper-cased) unless loaded with --map-drugs.
 -- openFDA/E2B drugs: the active substances (names joined by '\' for a combination, as FAERS's prod_ai) play
 -- prod_ai's part and the medicinal product the drug name's. Role: characterisation 1 suspect, 2 concomitant (C),
--- 3 interacting (I), 4 not administered (NA); E2B has no primary suspect, so the first suspect listed (senders
--- list suspects first) is PS and the others SS.
+-- 3 interacting (I), 4 not administered (left out: not an exposure); E2B has no primary suspect, so the first
+-- suspect listed (senders list suspects first) is PS and the others SS.
+-- A combination's active substances ('HYDROCHLOROTHIAZIDE\LISINOPRIL') give one row per ingredient: a case with the
+-- combination counts for each of them. Key: case_id, drug_seq, ingredient.
 -- therapy_start_date: the earliest full start date (THER start_dt, YYYYMMDD) FAERS gives for the drug in the
 -- report (openFDA/E2B: the drug's start date), for the time to onset; null for report CSVs and partial dates.
 -- Inputs: {{ case_report }} (the cases to build), raw_drug, raw_ther, {{ raw_report_csv }}, {{ raw_icsr_drug }},
@@ -68,7 +70,7 @@ icsr_rows as (
         case trim(d.characterization)
             when '1' then (case when row_number() over (partition by c.case_id, trim(d.characterization) = '1'
                                                         order by d.drug_seq) = 1 then 'PS' else 'SS' end)
-            when '2' then 'C' when '3' then 'I' when '4' then 'NA' end as role,
+            when '2' then 'C' when '3' then 'I' end as role,
         d.medicinal_product as drug_name_reported,
         d.active_substances as prod_ai_reported,
         upper(trim(d.route)) as route,
@@ -78,7 +80,7 @@ icsr_rows as (
         true as map_drugs
     from {{ case_report }} as c
     inner join {{ raw_icsr_drug }} as d on d.load_id = c.load_id and d.record_no = c.record_no
-    where c.source in ('openfda', 'e2b')
+    where c.source in ('openfda', 'e2b') and trim(d.characterization) is distinct from '4'
 ),
 drugs as (
     select * from faers_rows
@@ -110,28 +112,39 @@ looked_up as (
     from drugs
     left join name_map as m on m.drug_name_reported is not distinct from drugs.drug_name_reported
     left join prod_ai_map as p on p.prod_ai_reported = drugs.prod_ai_reported
+),
+-- the ingredient each drug is coded to, and how
+coded as (
+    select
+        case_id,
+        drug_seq,
+        role,
+        drug_name_reported,
+        drug_name_clean,
+        prod_ai,
+        case
+            when not map_drugs then upper(trim(drug_name_reported))
+            else coalesce(prod_ai, synonym_ingredient, parenthetical_ingredient, drug_name_clean,
+                          upper(trim(drug_name_reported)))
+        end as ingredient,
+        case
+            when not map_drugs then 'as_coded'
+            when prod_ai is not null then 'prod_ai'
+            when synonym_ingredient is not null then 'synonym'
+            when parenthetical_ingredient is not null then 'parenthetical'
+            else 'unmapped'
+        end as ingredient_source,
+        route,
+        dechal,
+        rechal,
+        therapy_start_date
+    from looked_up
 )
-select
-    case_id,
-    drug_seq,
-    role,
-    drug_name_reported,
-    drug_name_clean,
-    prod_ai,
-    case
-        when not map_drugs then upper(trim(drug_name_reported))
-        else coalesce(prod_ai, synonym_ingredient, parenthetical_ingredient, drug_name_clean,
-                      upper(trim(drug_name_reported)))
-    end as ingredient,
-    case
-        when not map_drugs then 'as_coded'
-        when prod_ai is not null then 'prod_ai'
-        when synonym_ingredient is not null then 'synonym'
-        when parenthetical_ingredient is not null then 'parenthetical'
-        else 'unmapped'
-    end as ingredient_source,
-    route,
-    dechal,
-    rechal,
-    therapy_start_date
-from looked_up;
+-- a combination's active substances (FAERS prod_ai 'HYDROCHLOROTHIAZIDE\LISINOPRIL', openFDA/E2B the same) count
+-- for each of its ingredients: one row per ingredient, the product's other columns repeated
+select * exclude (ingredient, parts), trim(unnest(parts)) as ingredient
+from (
+    select *, case when ingredient_source = 'prod_ai' and contains(ingredient, '\')
+                   then list_filter(string_split(ingredient, '\'), lambda x: trim(x) <> '') else [ingredient] end as parts
+    from coded
+);
