@@ -48,7 +48,8 @@ def db_signals(con, run_id):
 
 def test_every_format_is_written_with_a_manifest(report):
     names = sorted(p.name for p in report.files)
-    assert names == ["category_terms.csv", "data_quality.csv", "heterogeneity.csv", "line_listing.csv", "manifest.json",
+    assert names == ["category_terms.csv", "data_quality.csv", "heterogeneity.csv", "lab_grades.csv", "line_listing.csv",
+                     "manifest.json",
                      "masking.csv", "onset.csv", "parameters.csv", "scores.csv",
                      "signal_report.html", "signal_report.pdf", "signal_report.xlsx", "signals.csv"]
     manifest = json.loads((report.out_dir / "manifest.json").read_text())
@@ -77,7 +78,7 @@ def test_csv_and_xlsx_numbers_match_the_database(sample_db, report):
             assert row["eb05"] == pytest.approx(eb05, rel=1e-9)
     sheets = pd.ExcelFile(report.out_dir / "signal_report.xlsx").sheet_names
     assert sheets == ["signals", "scores", "line_listing", "data_quality", "category_terms", "heterogeneity",
-                      "onset", "masking", "parameters"]
+                      "onset", "masking", "lab_grades", "parameters"]
     listing = pd.read_csv(report.out_dir / "line_listing.csv")
     n_cases = con.execute("select count(distinct case_id) from case_line_listing l semi join (select level, drug, event "
                           "from signal where run_id = $r and drug = 'ALEMTUZUMAB') using (level, drug, event)",
