@@ -156,6 +156,7 @@ def _print_ingest(results) -> None:
         table.add_row(Path(r.source).name, r.quarter or "-", r.status, f"{sum(r.rows.values()):,}",
                       f"{r.n_quarantined:,}", f"{r.seconds:.1f}")
     console.print(table)
+    said: set[str] = set()
     for r in results:
         if r.status == "skipped" or r.quarter is None:
             console.print(f"[dim]{r.message}[/dim]", highlight=False)
@@ -163,7 +164,9 @@ def _print_ingest(results) -> None:
             console.print(f"[yellow]{Path(r.source).name} is synthetic demonstration data (pv synth), not FAERS."
                           "[/yellow]", highlight=False)
         for warning in r.warnings:
-            console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+            if warning not in said:          # a warning every file of a folder shares is said once
+                said.add(warning)
+                console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
         if r.n_quarantined:
             console.print(f"[yellow]{Path(r.source).name}: {r.n_quarantined:,} row(s) quarantined; "
                           "see `pv status` and the quarantine table.[/yellow]")

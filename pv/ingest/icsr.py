@@ -204,9 +204,9 @@ def ingest_icsr_file(con: duckdb.DuckDBPyConnection, path: str | Path, fmt: str 
         raise
     warnings = []
     if fmt_name == "e2b_r3" and not _meddra_loaded(con):
-        warnings.append(f"{path.name}: E2B(R3) reactions are MedDRA LLT codes and no MedDRA release is loaded, so "
-                        "they are counted under their codes, unmapped. Load your MedDRA (`pv meddra load DIR`) and "
-                        "run `pv standardize` to count them as PTs.")
+        warnings.append("E2B(R3) reactions are MedDRA LLT codes and no MedDRA release is loaded, so they are "
+                        "counted under their codes, unmapped. Load your MedDRA (`pv meddra load DIR`) and run "
+                        "`pv standardize` to count them as PTs.")
     return IngestResult(str(path), None, "loaded", load_id, {t.removeprefix("raw_icsr_"): n for t, n in counts.items()},
                         n_bad, seconds=seconds, is_synthetic=synthetic, warnings=warnings,
                         message=f"{path.name} ({fmt_name}): {n_reports:,} reports, {_summary(counts)}")
