@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NamedTuple
 
 from prefect import flow, get_run_logger, task
@@ -72,8 +73,8 @@ def find_new_sources(database: Database, inbox: str) -> list[str]:
 def ingest_source(database: Database, source: str, max_bad_rate: float) -> list[dict]:
     with _connect(database) as con:
         results = runs.ingest_inbox_source(con, source, max_bad_rate)
-    return [{"quarter": r.quarter, "status": r.status, "rows": sum(r.rows.values()), "quarantined": r.n_quarantined}
-            for r in results]
+    return [{"quarter": r.quarter, "source": Path(r.source).name, "status": r.status, "rows": sum(r.rows.values()),
+             "quarantined": r.n_quarantined} for r in results]
 
 
 @task(name="standardize")

@@ -132,16 +132,15 @@ def test_ingest_tells_the_format_from_the_files(tmp_path):
     from conftest import FIXTURES
 
     from pv.cli.data import _path_format
-    from pv.ingest.icsr import detect_format
 
-    assert _path_format(FIXTURES / "e2b_r3", detect_format) == "e2b"                 # a README beside the XML is fine
-    assert _path_format(FIXTURES / "openfda" / "drug-event-sample.json", detect_format) == "openfda"
-    assert _path_format(FAERS_2017Q2, detect_format) == "faers"
-    assert _path_format(FIXTURES / "caers" / "caers_report_rows.csv", detect_format) == "csv"
+    assert _path_format(FIXTURES / "e2b_r3") == "e2b"                 # a README beside the XML is fine
+    assert _path_format(FIXTURES / "openfda" / "drug-event-sample.json") == "openfda"
+    assert _path_format(FAERS_2017Q2) == "faers"
+    assert _path_format(FIXTURES / "caers" / "caers_report_rows.csv") == "csv"
     mixed = tmp_path / "mixed"
     mixed.mkdir()
     (mixed / "a.json").write_text("{}")
     (mixed / "b.xml").write_text("<x/>")
-    assert _path_format(mixed, detect_format) == "mixed openFDA and E2B"
+    assert _path_format(mixed) == "mixed openFDA and E2B"
     r = pv("ingest", str(mixed), "--db", str(tmp_path / "m.duckdb"))
     assert r.returncode != 0 and "several kinds of files" in " ".join(r.stdout.split() + r.stderr.split())

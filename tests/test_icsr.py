@@ -412,3 +412,12 @@ def test_nightly_inbox_takes_openfda_and_e2b_files_beside_faers_quarters(con, tm
     assert sorted(r[0] for r in con.execute("select format from ingest_log").fetchall()) == [
         "e2b_r3", "faers_ascii", "openfda"]
     assert runs.new_inbox_sources(con, inbox) == []
+
+
+def test_openfda_zip_bomb_is_refused_before_reading(con, tmp_path):
+    archive = tmp_path / "drug-event-0001-of-0001.json.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("drug-event-0001-of-0001.json", b" " * (40 * 1024 * 1024))     # ~1,000-fold
+    with pytest.raises(InputRefused, match="zip bomb"):
+        ingest_icsr_file(con, archive, validate=False)
+    assert _n(con, "select count(*) from ingest_log") == 0

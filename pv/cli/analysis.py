@@ -209,7 +209,8 @@ def run(
     loaded = result["loaded"]
     if loaded:
         for r in loaded:
-            console.print(f"  {r['quarter']}: {r['status']}, {r['rows']:,} rows, {r['quarantined']:,} quarantined")
+            what = r["quarter"] or r.get("source")       # an openFDA or E2B file has no quarter
+            console.print(f"  {what}: {r['status']}, {r['rows']:,} rows, {r['quarantined']:,} quarantined")
     else:
         console.print("No new quarter in the inbox.")
     print_summary(summary(db.connect(db_file, read_only=True)))

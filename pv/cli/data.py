@@ -31,12 +31,11 @@ def ingest(
     """Load quarterly files, openFDA or E2B files (or a report CSV) into the raw tables, validating each load.
     Re-running is safe."""
     from pv.ingest import ingest_report_csv
-    from pv.ingest.icsr import detect_format
 
     if format not in {"auto", "faers", "csv", "openfda", "e2b"}:
         raise PvError(f"--format must be faers, csv, openfda or e2b, not {format!r}.")
     if format == "auto":
-        formats = {_path_format(path, detect_format) for path in paths}
+        formats = {_path_format(path) for path in paths}
         if len(formats) > 1 or "mixed openFDA and E2B" in formats:
             raise PvError(f"The paths hold several kinds of files ({', '.join(sorted(formats))}); ingest each kind on "
                           "its own, or say which with --format.")
@@ -65,13 +64,13 @@ def ingest(
     _print_ingest(results)
 
 
-def _path_format(path: Path, detect_format) -> str:
+def _path_format(path: Path) -> str:
     """csv, openfda or e2b when the path's name (or the files of a folder) say so; faers otherwise."""
+    from pv.ingest.layout import MEMBER_RE, detect_format
+
     if path.is_file():
         return "csv" if path.suffix.lower() == ".csv" else (detect_format(path) or "faers")
     if path.is_dir():
-        from pv.ingest.layout import MEMBER_RE
-
         files = [p for p in path.rglob("*") if p.is_file()]
         kinds = {detect_format(p) for p in files} - {None}
         faers = any(MEMBER_RE.match(p.name) or (p.suffix.lower() == ".zip" and detect_format(p) is None) for p in files)
@@ -223,7 +222,8 @@ def print_summary(s: dict) -> None:
             table.add_column(col, justify="right" if col in {"reports", "quarantined"} else "left", no_wrap=True,
                              overflow="ellipsis", max_width=40 if col == "file" else None)
         for row in s["loads"]:
-            what = row["quarter"] or f"{row['source_name'] or row['format']} (csv)"
+            what = row["quarter"] or (f"{row['source_name'] or 'csv'} (csv)" if row["format"] == "report_csv"
+                                      else row["format"])      # openfda, e2b_r3, e2b_r2
             table.add_row(what + (" synthetic" if row["is_synthetic"] else ""), f"{row['n_reports']:,}",
                           f"{row['n_quarantined']:,}", str(row["finished_at"])[:16], Path(row["source_path"]).name)
         console.print(table)

@@ -26,9 +26,7 @@ from pv import db
 from pv.errors import InputRefused
 from pv.ingest.faers import IngestResult, check_synthetic_mix, ensure_schema
 from pv.ingest.layout import detect_format
-from pv.ingest.sources import file_sha256
-
-__all__ = ["detect_format"]  # re-exported: the CLI tells formats with it
+from pv.ingest.sources import check_archive, file_sha256
 
 Progress = Callable[[str], None]
 
@@ -136,9 +134,11 @@ def open_stream(path: Path):
         return open(path, "rb")
     try:
         zf = zipfile.ZipFile(path)
-        members = [i for i in zf.infolist() if not i.is_dir()]
+        infos = zf.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputRefused(f"{path}: not a readable zip ({exc}); it is corrupt or truncated. Download it again.") from exc
+    check_archive(path, infos)
+    members = [i for i in infos if not i.is_dir()]
     if len(members) != 1:
         raise InputRefused(f"{path}: an openFDA/E2B zip holds one file; this one holds {len(members)}.")
     return zf.open(members[0])

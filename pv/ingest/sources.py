@@ -118,16 +118,11 @@ def _add_member(src: QuarterSource, kind: str, member: str) -> None:
     src.members[kind] = member
 
 
-def _zip_source(path: Path) -> QuarterSource:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise InputRefused(f"{path}: not a readable zip ({exc}); it is corrupt or truncated. Download it again.") from exc
+def check_archive(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse a zip whose members point outside it, lie about their sizes, or would expand like a zip bomb, before
+    anything is read from it (FAERS's quarterly zips, openFDA's bulk files)."""
     archive_size = path.stat().st_size
     total = 0
-    synthetic = False
-    by_quarter: dict[str, QuarterSource] = {}
     for info in infos:
         name = info.filename
         parts = PurePosixPath(name.replace("\\", "/")).parts
@@ -145,6 +140,24 @@ def _zip_source(path: Path) -> QuarterSource:
                 f"{path}: member {name!r} would expand {info.file_size / compressed:.0f}-fold "
                 f"(limit {MAX_RATIO}); refusing a likely zip bomb."
             )
+    if total > RATIO_APPLIES_ABOVE and total > MAX_RATIO * archive_size:
+        raise InputRefused(f"{path}: its members claim {total:,} bytes, {total / archive_size:.0f} times the "
+                           f"archive's size (limit {MAX_RATIO}); refusing a likely zip bomb.")
+    if total > MAX_UNCOMPRESSED:
+        raise InputRefused(f"{path}: expands to {total / 1024**3:.1f} GiB, over the {MAX_UNCOMPRESSED / 1024**3:.0f} GiB limit.")
+
+
+def _zip_source(path: Path) -> QuarterSource:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputRefused(f"{path}: not a readable zip ({exc}); it is corrupt or truncated. Download it again.") from exc
+    check_archive(path, infos)
+    synthetic = False
+    by_quarter: dict[str, QuarterSource] = {}
+    for info in infos:
+        name = info.filename
         if info.is_dir():
             continue
         if PurePosixPath(name).name.lower() == SYNTHETIC_MARKER.lower():
@@ -155,11 +168,6 @@ def _zip_source(path: Path) -> QuarterSource:
             kind, quarter = m.group(1).lower(), quarter_label(m.group(2), m.group(3))
             src = by_quarter.setdefault(quarter, QuarterSource(path, quarter, is_zip=True))
             _add_member(src, kind, name)
-    if total > RATIO_APPLIES_ABOVE and total > MAX_RATIO * archive_size:
-        raise InputRefused(f"{path}: its members claim {total:,} bytes, {total / archive_size:.0f} times the "
-                           f"archive's size (limit {MAX_RATIO}); refusing a likely zip bomb.")
-    if total > MAX_UNCOMPRESSED:
-        raise InputRefused(f"{path}: expands to {total / 1024**3:.1f} GiB, over the {MAX_UNCOMPRESSED / 1024**3:.0f} GiB limit.")
     for src in by_quarter.values():
         src.is_synthetic = synthetic
     if not by_quarter:

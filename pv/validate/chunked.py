@@ -19,9 +19,7 @@ def validate_icsr_load(con: duckdb.DuckDBPyConnection, load_id: int, chunk: int 
     last = db.one(con, "select coalesce(max(record_no), 0) from raw_icsr_report where load_id = $id", {"id": load_id})[0]
     parts = [validate_load(con, load_id, list(ICSR_SUITES),
                            {"load_id": load_id, "first_record": first, "last_record": first + chunk - 1})
-             for first in range(1, last + 1, chunk)] or [validate_load(con, load_id, list(ICSR_SUITES),
-                                                                        {"load_id": load_id, "first_record": 1,
-                                                                         "last_record": 0})]
+             for first in range(1, last + 1, chunk)]
     return LoadValidation(merge_outcomes([p.outcomes for p in parts]), [q for p in parts for q in p.quarantine],
                           sum(p.n_rows for p in parts), sum(p.n_critical_rows for p in parts))
 
