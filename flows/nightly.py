@@ -98,6 +98,12 @@ def score_pairs(database: Database, cfg: PvConfig) -> int:
         return pv_score(con, settings).run_id
 
 
+@task(name="score named backgrounds")
+def background_scores(database: Database, run_id: int, cfg: PvConfig) -> int:
+    with _connect(database) as con:
+        return len(runs.score_backgrounds(con, run_id, cfg))
+
+
 @task(name="detect signals")
 def detect_signals(database: Database, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
     with _connect(database) as con:
@@ -195,6 +201,8 @@ def nightly_signal_run(inbox: str | None = None, database: str | None = None, co
                 with clock("validate standardized"):
                     validate_standardized_layer(target, run_id, new_quarters)
             with clock("score"):
+                if cfg.backgrounds:   # first: the steps after scoring read the main run's analysis universe
+                    background_scores(target, run_id, cfg)
                 score_run_id = score_pairs(target, cfg)
             with clock("signals, masking"):
                 n_signals = detect_signals(target, run_id, score_run_id, cfg)

@@ -25,6 +25,14 @@ Example ``pv.toml``::
     reporters = "no_lawyers"           # all | no_lawyers | hcp
     exclude_report_sources = ["SDY", "LIT"]
     background_drugs = []              # e.g. the MS disease-modifying therapies, for an intra-class analysis
+    background_indications = []        # e.g. ["Multiple sclerosis"], for an indication-restricted analysis
+
+    [backgrounds.ms_dmt]               # named backgrounds: each is scored as a run of its own beside the main one
+    description = "Reports with an MS disease-modifying therapy"
+    drugs = ["ALEMTUZUMAB", "NATALIZUMAB", "OCRELIZUMAB", "FINGOLIMOD", "DIMETHYL FUMARATE"]
+
+    [backgrounds.ms_indication]
+    indications = ["Multiple sclerosis", "Relapsing-remitting multiple sclerosis"]
 
     [criteria.strict_ror]              # custom criteria, usable in signal_criteria
     conditions = [["ror_lower", ">", 2.0], ["a", ">=", 5]]
@@ -61,7 +69,9 @@ class Scope(BaseModel):
     countries: occurrence countries (ISO codes as FAERS gives them). reporters: all | no_lawyers | hcp (physician,
     pharmacist, other health professional). exclude_report_sources: FAERS RPSR codes to leave out (e.g. SDY study,
     LIT literature). background_drugs: only reports with one of these drugs (an intra-class background, e.g. the
-    MS disease-modifying therapies). exclude_drugs: leave out every report with one of these drugs (unmasking)."""
+    MS disease-modifying therapies). background_indications: only reports with a drug given for one of these
+    indications (MedDRA PT or LLT names, or the text FAERS gives; matched as events are). exclude_drugs: leave out
+    every report with one of these drugs (unmasking)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
     serious_only: bool = False
@@ -71,12 +81,18 @@ class Scope(BaseModel):
     reporters: Literal["all", "no_lawyers", "hcp"] = "all"
     exclude_report_sources: list[str] = Field(default_factory=list)
     background_drugs: list[str] = Field(default_factory=list)
+    background_indications: list[str] = Field(default_factory=list)
     exclude_drugs: list[str] = Field(default_factory=list)
 
     @field_validator("countries", "exclude_report_sources", "background_drugs", "exclude_drugs")
     @classmethod
     def _upper(cls, value: list[str]) -> list[str]:
         return [v.strip().upper() for v in value if v.strip()]
+
+    @field_validator("background_indications")
+    @classmethod
+    def _terms(cls, value: list[str]) -> list[str]:
+        return [v.strip() for v in value if v.strip()]
 
     @field_validator("received_from", "received_to")
     @classmethod
@@ -92,6 +108,33 @@ class Scope(BaseModel):
         if parsed is None:
             raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
         return parsed.isoformat()
+
+
+class Background(BaseModel):
+    """``[backgrounds.NAME]``: a comparison population of its own, scored as a separate run beside the main one
+    (intra-class or indication-restricted analysis). drugs: reports with any of these drugs (in the run's roles);
+    indications: reports with a drug given for one of these indications; both: reports meeting both. The run's
+    other ``[scope]`` filters apply too."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    description: str = ""
+    drugs: list[str] = Field(default_factory=list)
+    indications: list[str] = Field(default_factory=list)
+
+    @field_validator("drugs")
+    @classmethod
+    def _upper(cls, value: list[str]) -> list[str]:
+        return [v.strip().upper() for v in value if v.strip()]
+
+    @field_validator("indications")
+    @classmethod
+    def _terms(cls, value: list[str]) -> list[str]:
+        return [v.strip() for v in value if v.strip()]
+
+    def scope(self, base: Scope) -> Scope:
+        """The run's scope restricted to this background."""
+        return base.model_copy(update={"background_drugs": self.drugs or base.background_drugs,
+                                       "background_indications": self.indications or base.background_indications})
 
 
 class PvConfig(BaseModel):
@@ -121,6 +164,7 @@ class PvConfig(BaseModel):
     all_soc_paths: bool = False
     exclude_events: bool = False
     scope: Scope = Field(default_factory=Scope)
+    backgrounds: dict[str, Background] = Field(default_factory=dict)
     source: str = "defaults"
 
     @field_validator("continuity_correction", "max_bad_rate", "busy_timeout", mode="before")
@@ -133,6 +177,22 @@ class PvConfig(BaseModel):
     @classmethod
     def _upper(cls, value: list[str]) -> list[str]:
         return [d.strip().upper() for d in value if d.strip()]
+
+    @field_validator("backgrounds")
+    @classmethod
+    def _named(cls, value: dict[str, Background]) -> dict[str, Background]:
+        for name, background in value.items():
+            if not name.replace("_", "").replace("-", "").isalnum():
+                raise ValueError(f"background name {name!r} must be letters, digits, '_' or '-'")
+            if not background.drugs and not background.indications:
+                raise ValueError(f"background {name!r} needs drugs = [...] or indications = [...] (or both)")
+        return value
+
+    def background(self, name: str) -> Background:
+        if name not in self.backgrounds:
+            known = ", ".join(sorted(self.backgrounds)) or "none is configured"
+            raise PvError(f"No background named {name!r} in {self.source} ([backgrounds.NAME]; known: {known}).")
+        return self.backgrounds[name]
 
     def all_criteria(self) -> dict:
         custom = {name: [tuple(c) for c in spec.conditions] for name, spec in self.criteria.items()}

@@ -27,6 +27,7 @@ import numpy as np
 from pv import __version__, db
 from pv.config import PvConfig
 from pv.errors import PvError
+from pv.signals.backgrounds import score_backgrounds  # noqa: F401 (a run's step)
 from pv.signals.derived import masking, subgroups, time_to_onset, time_to_signal  # noqa: F401 (the run's steps)
 from pv.signals.history import record_method
 
@@ -334,6 +335,9 @@ def run_in_process(con: duckdb.DuckDBPyConnection, cfg: PvConfig) -> int:
     run_id = start_run(con, cfg)
     try:
         standardize.build(con, meddra_version=cfg.meddra_version)
+        # the backgrounds first: every scoring leaves its analysis universe behind, and the later steps (masking,
+        # time to onset, the report's line listings) read the main run's
+        score_backgrounds(con, run_id, cfg)
         score_run_id = score(con, ScoreSettings.from_config(cfg)).run_id
         record_signals(con, run_id, score_run_id, cfg)
         time_to_signal(con, run_id, score_run_id, cfg)

@@ -227,7 +227,8 @@ def test_demo_header_constant_matches_raw_schema(con):
     assert header == DEMO_HEADER
 
 
-STANDARDIZED = ("drug_synonym", "case_report", "case_drug", "case_event", "case_signature", "case_duplicate")
+STANDARDIZED = ("drug_synonym", "case_report", "case_drug", "case_event", "case_lab", "case_indication", "case_signature",
+                "case_duplicate")
 
 
 def assert_same_as_full_build(con):

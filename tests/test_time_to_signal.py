@@ -141,9 +141,10 @@ def _last_quarter_vs_run(con, run_id):
                "received_from": "2019-02-01", "countries": ["US", "GB", "DE", "FR"]}},
     {"scope": {"background_drugs": ["ALEMTUZUMAB", "NATALIZUMAB", "FINGOLIMOD", "OCRELIZUMAB", "INTERFERON BETA-1A"],
                "exclude_drugs": ["FINGOLIMOD"]}, "stratified": True},
+    {"scope": {"background_indications": ["Relapsing-remitting multiple sclerosis", "Rheumatoid arthritis"]}},
     {"meddra": True, "stratified": True},
 ], ids=["stratified", "all-roles-no-dedup", "exclusions", "scope-filters", "background-unmasked",
-        "meddra-levels-stratified"])
+        "background-indications", "meddra-levels-stratified"])
 def test_last_quarter_is_the_runs_own_table_under_every_setting(delivered, settings):
     from pv.config import Scope
 

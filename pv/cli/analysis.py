@@ -33,6 +33,8 @@ def score(
     reporters: Annotated[str | None, typer.Option(help="all, no_lawyers, or hcp (health professionals only).")] = None,
     no_study_literature: Annotated[bool, typer.Option("--no-study-literature", help="Leave study (SDY) and literature (LIT) reports out.")] = False,
     background_drug: Annotated[list[str] | None, typer.Option(help="Compare within reports of these drugs only (repeat; e.g. the MS therapies).")] = None,
+    background_indication: Annotated[list[str] | None, typer.Option(help="Compare within reports of a drug given for this indication only (repeat; e.g. 'Multiple sclerosis').")] = None,
+    background: Annotated[str | None, typer.Option(help="Score the named background of pv.toml ([backgrounds.NAME]) as a run of its own.")] = None,
     unmask: Annotated[list[str] | None, typer.Option(help="Leave out every report of this drug (repeat), or 'auto': the drugs that mask the drugs of interest's pairs most in the latest run.")] = None,
     config: ConfigOption = None,
 ) -> None:
@@ -49,7 +51,12 @@ def score(
     scope.update({k: v for k, v in {"serious_only": serious_only or None, "received_from": received_from,
                                     "received_to": received_to, "countries": country, "reporters": reporters,
                                     "exclude_report_sources": ["SDY", "LIT"] if no_study_literature else None,
-                                    "background_drugs": background_drug}.items() if v})
+                                    "background_drugs": background_drug,
+                                    "background_indications": background_indication}.items() if v})
+    if background:
+        named = cfg.background(background)
+        scope.update({k: v for k, v in {"background_drugs": named.drugs,
+                                        "background_indications": named.indications}.items() if v})
     if unmask:
         from pv.signals.derived import masking_drugs
 
@@ -64,7 +71,8 @@ def score(
                              continuity_correction=continuity_correction,
                              categories=str(categories) if categories else cfg.categories, levels=tuple(cfg.levels),
                              all_soc_paths=all_soc_paths or cfg.all_soc_paths,
-                             exclude_events=exclude_events or cfg.exclude_events, scope=scope)
+                             exclude_events=exclude_events or cfg.exclude_events, scope=scope,
+                             background=background)
     from pv import standardize
 
     pending = standardize.plan(con, meddra_version=cfg.meddra_version)
@@ -76,6 +84,9 @@ def score(
     with status_line("Scoring") as say:
         result = run_score(con, settings, say)
     _print_score(result)
+    if background:
+        console.print(f"Background {background!r}: a run of its own; the view drug_event_background_scores shows it "
+                      "(drug_event_scores keeps the main population's latest run).")
     everyone = Scope().model_dump()
     narrowed = {k: v for k, v in scope.items() if v != everyone[k]}
     if narrowed:

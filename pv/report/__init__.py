@@ -82,6 +82,11 @@ def resolve_run(con: duckdb.DuckDBPyConnection, run: str | int = "latest", *, wr
     info["parameters"] = json.loads(info["parameters"] or "{}")
     info["mgps_priors"] = json.loads(info["mgps_priors"] or "{}")
     info["row_counts"] = json.loads(info["row_counts"] or "{}")
+    info["backgrounds"] = (con.sql(
+        "select b.background, b.description, b.definition, b.message, r.n_reports from signal_run_background as b "
+        "left join score_run as r on r.run_id = b.score_run_id where b.run_id = $id order by b.background",
+        params={"id": info["run_id"]}).to_arrow_table().to_pylist()
+        if db.table_exists(con, "signal_run_background") else [])
     return info
 
 
@@ -189,6 +194,9 @@ def _write_report(con, out: Path, info: dict, drugs: list[str], formats: tuple[s
         "onset": (_frame(con, "report/onset", params) if db.table_exists(con, "signal_onset") else pd.DataFrame()),
         "masking": (_frame(con, "report/masking", params) if db.table_exists(con, "signal_masking")
                     else pd.DataFrame()),
+        "backgrounds": (_frame(con, "report/backgrounds", {**params, "criteria": list(info["config"].get(
+                            "signal_criteria") or [])}) if db.table_exists(con, "signal_run_background")
+                        else pd.DataFrame()),
         "lab_grades": (_frame(con, "report/lab_grades", {"drugs": drugs})
                        if db.table_exists(con, "case_worst_lab_grade") and db.table_exists(con, "analysis_exposure")
                        else pd.DataFrame()),
@@ -271,6 +279,15 @@ def _write_xlsx(path: Path, tables: dict[str, pd.DataFrame]) -> None:
                 sheet.set_column(i, i, width + 2)
 
 
+def _background_text(background: dict) -> str:
+    definition = json.loads(background["definition"] or "{}")
+    parts = [background["description"] or None,
+             ("reports with " + ", ".join(definition["drugs"])) if definition.get("drugs") else None,
+             ("drug given for " + ", ".join(definition["indications"])) if definition.get("indications") else None,
+             f"N = {background['n_reports']:,}" if background["n_reports"] is not None else background["message"]]
+    return "; ".join(p for p in parts if p)
+
+
 def _parameters(info: dict, drugs: list[str]) -> pd.DataFrame:
     cfg, params = info["config"], info["parameters"]
     rows = [
@@ -286,6 +303,7 @@ def _parameters(info: dict, drugs: list[str]) -> pd.DataFrame:
         ("levels scored", "; ".join(params.get("levels") or ["pt", "subcategory", "category"])),
         ("SOC paths (hlt, hlgt, soc levels)", "all paths" if params.get("all_soc_paths") else "primary path"),
         ("non-clinical terms excluded", _exclusion_text(info.get("exclusions") or {})),
+        *((f"background {b['background']}", _background_text(b)) for b in info.get("backgrounds") or []),
         ("software", f"pv {info['software_version']}"), ("git commit", info["git_commit"] or "unknown"),
     ]
     for name, conds in (params.get("criteria") or {}).items():

@@ -228,6 +228,7 @@ def report_context(info: dict, drugs: list[str], tables: dict, trend: pd.DataFra
             "onset": _records(onset),
             "masking": _records(tables["masking"][tables["masking"]["drug"] == drug])
             if len(tables.get("masking", [])) else [],
+            "backgrounds": _background_groups(tables.get("backgrounds", pd.DataFrame()), drug),
             "onset_plot": onset_plot(onset_cases, drug) if plots and len(onset_cases) else "",
             "lab_grades": _records(tables["lab_grades"][tables["lab_grades"]["drug"] == drug])
             if len(tables.get("lab_grades", [])) else [],
@@ -238,6 +239,16 @@ def report_context(info: dict, drugs: list[str], tables: dict, trend: pd.DataFra
             "data_sources": describe_sources(inputs), "synthetic": bool(inputs["is_synthetic"].any()),
             "limitations": LIMITATIONS, "today": date.today().isoformat(), "max_cases": max_cases,
             "appendix": appendix_chunks(sections, 1)[0]}
+
+
+def _background_groups(frame: pd.DataFrame, drug: str) -> list[dict]:
+    """A drug's rows of the backgrounds table, one group per background."""
+    if not len(frame):
+        return []
+    mine = frame[frame["drug"] == drug]
+    return [{"name": name, "description": rows["description"].iloc[0],
+             "n_reports": int(rows["background_n_reports"].iloc[0]), "rows": _records(rows)}
+            for name, rows in mine.groupby("background", sort=True)]
 
 
 def appendix_chunks(sections: list[dict], n: int) -> list[list[dict]]:

@@ -42,17 +42,21 @@ class ScoreSettings:
     all_soc_paths: bool = False               # hlt/hlgt/soc: every path of a multi-axial PT, not only the primary
     exclude_events: bool = False              # drop non-clinical terms (categories/non_clinical_events.yaml)
     scope: dict = field(default_factory=dict)  # the comparison population (pv.config.Scope fields); {} = everyone
+    background: str | None = None             # the named background ([backgrounds.NAME]) scope restricts to
 
     @classmethod
-    def from_config(cls, cfg) -> ScoreSettings:
-        """The settings of a ``pv.config.PvConfig``: one definition for the CLI, the flow and scripts."""
+    def from_config(cls, cfg, background: str | None = None) -> ScoreSettings:
+        """The settings of a ``pv.config.PvConfig``: one definition for the CLI, the flow and scripts. With
+        ``background``, the same settings with the scope restricted to that named background."""
+        scope = cfg.background(background).scope(cfg.scope) if background else cfg.scope
         return cls(roles=cfg.roles, collapse_duplicates=cfg.collapse_duplicates, stratified=cfg.stratified,
                    continuity_correction=cfg.continuity_correction, categories=cfg.categories,
                    criteria=cfg.all_criteria(), levels=tuple(cfg.levels), all_soc_paths=cfg.all_soc_paths,
-                   exclude_events=cfg.exclude_events, scope=cfg.scope.model_dump())
+                   exclude_events=cfg.exclude_events, scope=scope.model_dump(), background=background)
 
     def as_dict(self) -> dict:
-        return {"roles": self.roles, "collapse_duplicates": self.collapse_duplicates, "stratified": self.stratified,
+        named = {"background": self.background} if self.background else {}
+        return {**named, "roles": self.roles, "collapse_duplicates": self.collapse_duplicates, "stratified": self.stratified,
                 "continuity_correction": self.continuity_correction, "categories": self.categories,
                 "criteria": self.criteria, "levels": list(self.levels), "all_soc_paths": self.all_soc_paths,
                 "exclude_events": self.exclude_events, "scope": self.scope_param()}
@@ -101,6 +105,9 @@ def prepare(con: duckdb.DuckDBPyConnection, settings: ScoreSettings) -> dict:
         raise PvError(f"levels: {', '.join(unknown)} is not a level; choose among {', '.join(LEVELS)}.")
     if not db.table_exists(con, "case_event"):
         raise PvError("The standardized layer is not built: run `pv standardize` (or `pv run`) first.")
+    if not db.table_exists(con, "case_indication"):
+        raise PvError("The standardized layer was built by an earlier pv version (it has no case_indication): run "
+                      "`pv standardize` first.")
     version = coded_meddra_version(con)
     db.execute(con, "analytics/macros")
     meddra.build_term_index(con, version)          # also defines the matching macros
@@ -196,14 +203,15 @@ def score(con: duckdb.DuckDBPyConnection, settings: ScoreSettings | None = None,
         con.execute(
             """insert into score_run (run_id, started_at, finished_at, status, parameters, category_file,
                    category_version, category_sha256, mgps_priors, n_reports, n_pairs, seconds, message,
-                   meddra_version, exclusions)
+                   meddra_version, exclusions, background)
                values ($id, $started, current_localtimestamp(), 'completed', $params, $cf, $cv, $cs, $priors,
-                   $n_reports, $n_pairs, $seconds, $message, $mv, $ex)""",
+                   $n_reports, $n_pairs, $seconds, $message, $mv, $ex, $background)""",
             {"id": run_id, "started": started, "params": json.dumps(settings.as_dict()), "cf": cat[0], "cv": cat[1],
              "cs": cat[2], "priors": json.dumps(priors, default=float), "n_reports": n_reports,
              "n_pairs": len(scores), "seconds": seconds,
              "message": "; ".join(prepared["warnings"] + _prior_warnings(priors)) or None,
-             "mv": prepared["meddra_version"], "ex": json.dumps(prepared["excluded"])},
+             "mv": prepared["meddra_version"], "ex": json.dumps(prepared["excluded"]),
+             "background": settings.background},
         ).fetchall()
         con.commit()
     except BaseException:

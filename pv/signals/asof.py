@@ -46,6 +46,8 @@ _MODELS = (
                                      "raw_icsr_drug": "raw_icsr_drug"}),
     ("case_event", "asof_case_event", {"case_report": "asof_case_report", "raw_report_csv": "asof_no_report_csv",
                                        "raw_icsr_reaction": "raw_icsr_reaction"}),
+    ("case_indication", "asof_case_indication", {"case_report": "asof_case_report",
+                                                 "raw_icsr_drug": "raw_icsr_drug"}),
     ("case_signature", "asof_case_signature", {"case_report": "asof_case_report", "case_drug": "asof_case_drug",
                                                "case_event": "asof_case_event"}),
 )

@@ -1,5 +1,5 @@
-"""Standardized layer: raw tables -> ``case_report``, ``case_drug``, ``case_event``, ``case_signature``,
-``case_duplicate``.
+"""Standardized layer: raw tables -> ``case_report``, ``case_drug``, ``case_event``, ``case_lab``,
+``case_indication``, ``case_signature``, ``case_duplicate``.
 
 Each model in ``sql/standardized/`` is a ``select`` over its inputs, named by ``{{ slot }}`` (dbt's habit); this
 module materializes it. The layer is a pure function of the raw layer, built one of two ways, in one transaction:
@@ -27,7 +27,7 @@ import duckdb
 from pv import db, meddra
 from pv.ingest.faers import ensure_schema
 
-MODELS = ("case_report", "case_drug", "case_event", "case_lab", "case_signature", "case_duplicate")
+MODELS = ("case_report", "case_drug", "case_event", "case_lab", "case_indication", "case_signature", "case_duplicate")
 TABLES = ("drug_synonym", *MODELS)
 # the input slots of each model (sql/standardized/<model>.sql)
 INPUTS = {
@@ -35,6 +35,7 @@ INPUTS = {
     "case_drug": ("case_report", "raw_report_csv", "raw_icsr_drug"),
     "case_event": ("case_report", "raw_report_csv", "raw_icsr_reaction"),
     "case_lab": ("case_report", "raw_icsr_lab"),
+    "case_indication": ("case_report", "raw_icsr_drug"),
     "case_signature": ("case_report", "case_drug", "case_event"),
     "case_duplicate": ("case_signature",),
 }
@@ -133,12 +134,12 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, new_load_ids: list[int], 
     inputs = {"raw_demo": "scope_raw_demo", "raw_outc": "scope_raw_outc", "raw_deleted_case": "scope_raw_deleted_case",
               "raw_report_csv": "scope_raw_report_csv", "raw_icsr_report": "scope_raw_icsr_report",
               "raw_icsr_drug": "raw_icsr_drug", "raw_icsr_reaction": "raw_icsr_reaction", "raw_icsr_lab": "raw_icsr_lab"}
-    for model in ("case_report", "case_drug", "case_event", "case_lab", "case_signature"):
+    for model in ("case_report", "case_drug", "case_event", "case_lab", "case_indication", "case_signature"):
         say(f"building {model} for those cases")
         _materialize(con, model, f"new_{model}", inputs, temporary=True)
         inputs[model] = f"new_{model}"
     db.execute(con, "standardized/touched_fingerprints")       # before case_signature changes
-    for model in ("case_report", "case_drug", "case_event", "case_lab", "case_signature"):
+    for model in ("case_report", "case_drug", "case_event", "case_lab", "case_indication", "case_signature"):
         say(f"replacing their rows in {model}")
         db.execute(con, "standardized/replace_cases", identifiers={
             "target": model, "rebuilt": f"new_{model}", "scope": "scope_case"})

@@ -2,11 +2,15 @@
 -- integers (see drug_event_counts.sql). analysis_case: the report universe (cases with at least one drug in
 -- $roles and at least one PT not in excluded_pt, without the non-retained members of probable-duplicate groups
 -- when $collapse_duplicates, and within the run's $scope: case_in_scope (serious only, received period,
--- countries, reporters, report sources), a background of drugs (reports with any of them in $roles) and drugs
--- whose reports are left out (unmasking)); analysis_drug: every ingredient in $roles; analysis_exposure_key:
+-- countries, reporters, report sources), a background of drugs (reports with any of them in $roles), a background
+-- of indications (reports with a drug given for one of them: scope_indication_case) and drugs whose reports are
+-- left out (unmasking)); analysis_drug: every ingredient in $roles; analysis_exposure_key:
 -- (case, drug); analysis_pt_key (temp): each coded term (PT text and code; an unmatched term has no code) once.
--- Inputs: case_report, case_duplicate, case_drug, case_event, excluded_pt.
+-- Inputs: case_report, case_duplicate, case_drug, case_event, case_indication, meddra_term, excluded_pt.
 -- params: roles, collapse_duplicates, scope
+create or replace temp table scope_indication_case as
+select * from background_indication_cases('case_indication', struct_extract($scope, 'background_indications'));
+
 create or replace table analysis_case as
 with kept_case as (
     select case_id from case_report as c
@@ -29,6 +33,8 @@ drug_case as (
       and (len(struct_extract($scope, 'background_drugs')::varchar[]) = 0
            or d.case_id in (select case_id from scope_drug where in_background))
       and d.case_id not in (select case_id from scope_drug where excluded)
+      and (len(struct_extract($scope, 'background_indications')::varchar[]) = 0
+           or d.case_id in (select case_id from scope_indication_case))
 ),
 event_case as (
     select distinct e.case_id from case_event as e

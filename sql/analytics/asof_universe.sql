@@ -3,8 +3,8 @@
 -- by the same rules (asof_version_key), the ingredients (asof_drug), (version, drug) (asof_exposure) and the
 -- coded terms (asof_pt_key). A version's report, drugs and terms are those case_report / case_drug / case_event
 -- hold for the current version, or those the same models built for an earlier one (asof_case_*).
--- Inputs: asof_version, case_report, case_drug, case_event, asof_case_report, asof_case_drug, asof_case_event,
--- excluded_pt.
+-- Inputs: asof_version, case_report, case_drug, case_event, case_indication, asof_case_report, asof_case_drug,
+-- asof_case_event, asof_case_indication, meddra_term, excluded_pt.
 -- params: roles, scope
 create or replace temp table asof_all_drug as
 select case_id as version_id, ingredient, role from case_drug
@@ -15,6 +15,15 @@ create or replace temp table asof_all_event as
 select case_id as version_id, pt, pt_code from case_event
 union all
 select case_id, pt, pt_code from asof_case_event;
+
+create or replace temp view asof_all_indication as
+select case_id, indication, indication_reported from case_indication
+union all
+select case_id, indication, indication_reported from asof_case_indication;
+
+create or replace temp table asof_indication_version as
+select case_id as version_id
+from background_indication_cases('asof_all_indication', struct_extract($scope, 'background_indications'));
 
 create or replace temp table asof_version_key as
 with report as (
@@ -44,6 +53,8 @@ drug_version as (
       and (len(struct_extract($scope, 'background_drugs')::varchar[]) = 0
            or version_id in (select version_id from scope_drug where in_background))
       and version_id not in (select version_id from scope_drug where excluded)
+      and (len(struct_extract($scope, 'background_indications')::varchar[]) = 0
+           or version_id in (select version_id from asof_indication_version))
 ),
 event_version as (
     select distinct e.version_id from asof_all_event as e anti join excluded_pt as x on x.pt = e.pt

@@ -19,3 +19,27 @@ create or replace temp macro case_in_scope(is_serious, received, country, report
          or (f.reporters = 'no_lawyers' and coalesce(reporter, '') <> 'LW')
          or (f.reporters = 'hcp' and list_contains(['MD', 'PH', 'OT', 'HP'], reporter)))
     and len(list_intersect(coalesce(sources, []::varchar[]), f.exclude_report_sources::varchar[])) = 0;
+
+-- background_indication_cases: the cases (case_id) with a drug given for one of the indications named (a
+-- background's indications): an indication matches when its coded PT, or its text as reported, is one of the
+-- names or the PT of one (an LLT name stands for its PT), compared as events are (pt_match_key). indications: a
+-- table of case_id, indication, indication_reported (case_indication, or the as-of versions').
+create or replace temp macro background_indication_cases(indications, names) as table
+    with wanted as (
+        select pt_match_key(n) as match_key from unnest(names::varchar[]) as u(n)
+        union
+        select pt_match_key(t.pt_name) from unnest(names::varchar[]) as u(n)
+        inner join meddra_term as t on t.match_key = pt_match_key(n)
+    ),
+    -- the text work once per distinct spelling, and none at all when no indication is named
+    spelling as (
+        select distinct indication, indication_reported from query_table(indications)
+        where len(names::varchar[]) > 0
+    ),
+    hit as (
+        select indication, indication_reported from spelling
+        where pt_match_key(indication) in (select match_key from wanted)
+           or pt_match_key(indication_reported) in (select match_key from wanted)
+    )
+    select distinct i.case_id from query_table(indications) as i
+    semi join hit using (indication, indication_reported);

@@ -133,3 +133,14 @@ create table if not exists signal_masking (
     prr double, prr_unmasked double,
     masking_ratio double
 );
+
+-- The named backgrounds a run scored beside its main population ([backgrounds.NAME]): each is a score run of its
+-- own (score_run.background), with the run's settings and its scope restricted as the definition says.
+create table if not exists signal_run_background (
+    run_id integer not null,
+    background varchar not null,
+    score_run_id integer,                         -- null when no report falls in the background (message)
+    description varchar,
+    definition varchar,                           -- JSON: drugs, indications
+    message varchar
+);

@@ -1,5 +1,5 @@
 -- Scores: one row per scoring run (score_run) and one row per run x level x drug x event (drug_event_score).
--- The view drug_event_scores shows the latest completed run.
+-- The views drug_event_scores and drug_event_background_scores (at the end) show the latest completed runs.
 create sequence if not exists score_run_id_seq start 1;
 
 create table if not exists score_run (
@@ -37,11 +37,6 @@ create table if not exists drug_event_score (
     criteria_met varchar[]
 );
 
-create or replace view drug_event_scores as
-select * exclude (run_id), run_id
-from drug_event_score
-where run_id = (select max(run_id) from score_run where status = 'completed');
-
 -- the MedDRA version events were coded and levels expanded with (null: none loaded, text matching), and the
 -- non-clinical terms left out (JSON: enabled, file, PTs and case-event rows dropped)
 alter table score_run add column if not exists meddra_version varchar;
@@ -59,3 +54,19 @@ create table if not exists score_run_category_term (
 -- (is_haldane); pv.stats.disproportionality.ror_lower_judged
 alter table drug_event_score add column if not exists ror_lower_judged double;
 alter table drug_event_score add column if not exists is_haldane boolean;
+
+-- background: the named background ([backgrounds.NAME]) a run was restricted to; null for the main population.
+-- drug_event_scores shows the latest main run; drug_event_background_scores the latest run of each background.
+alter table score_run add column if not exists background varchar;
+
+create or replace view drug_event_scores as
+select * exclude (run_id), run_id
+from drug_event_score
+where run_id = (select max(run_id) from score_run where status = 'completed' and background is null);
+
+create or replace view drug_event_background_scores as
+select r.background, s.* exclude (run_id), s.run_id
+from drug_event_score as s
+inner join score_run as r using (run_id)
+where r.run_id in (select max(run_id) from score_run where status = 'completed' and background is not null
+                   group by background);

@@ -6,6 +6,7 @@ drop table if exists temp.scope_raw_deleted_case;
 drop table if exists temp.scope_raw_report_csv;
 drop table if exists temp.scope_raw_icsr_report;
 drop table if exists temp.new_case_lab;
+drop table if exists temp.new_case_indication;
 drop table if exists temp.new_case_report;
 drop table if exists temp.new_case_drug;
 drop table if exists temp.new_case_event;
