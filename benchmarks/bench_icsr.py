@@ -21,7 +21,7 @@ from _common import ROOT, peak_rss_gb
 from pv import db, standardize  # noqa: E402
 from pv.ingest.icsr import discover_files  # noqa: E402
 from pv.ingest.icsr_parallel import ingest_icsr_files  # noqa: E402
-from pv.synth_icsr import write_icsr  # noqa: E402
+from pv.synth.icsr import write_icsr  # noqa: E402
 
 
 def main() -> None:

@@ -304,7 +304,7 @@ def test_lymphopenia_table_of_the_report(tmp_path):
 def test_synthetic_openfda_and_e2b_give_the_same_cases(tmp_path):
     """pv synth --format openfda|e2b writes the same cases in two shapes; both read back to the same standardized
     counts (cases, suspect drugs, events, lab grades), and the loads are marked synthetic."""
-    from pv.synth_icsr import write_icsr
+    from pv.synth.icsr import write_icsr
 
     results = {}
     for fmt in ("openfda", "e2b"):
@@ -376,7 +376,7 @@ def test_e2b_llt_codes_become_the_pts_the_same_cases_report_as_text(tmp_path):
     are coded to the same PTs their openFDA twins report by name."""
     from pv import meddra
     from pv.meddra import invented
-    from pv.synth_icsr import write_icsr
+    from pv.synth.icsr import write_icsr
 
     release = invented.write(tmp_path / "meddra")
     pts = {}

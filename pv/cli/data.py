@@ -296,7 +296,7 @@ def synth(
     if format not in {"faers", "openfda", "e2b"}:
         raise PvError(f"--format must be faers, openfda or e2b, not {format!r}.")
     if format != "faers":
-        from pv.synth_icsr import write_icsr
+        from pv.synth.icsr import write_icsr
 
         t0 = time.perf_counter()
         with status_line("Generating") as say:
