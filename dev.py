@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One entry point for a fresh clone: set up the locked environment, then run pv or its tests.
 
-    python3 dev.py run      # set up, then ingest + standardize the bundled sample data (./pv.duckdb)
+    python3 dev.py run      # set up, then the nightly run on the bundled sample data (./pv.duckdb; sample_data/pv.toml)
     python3 dev.py test     # set up, then run the whole test suite
     python3 dev.py setup    # set up only
     python3 dev.py pv ARGS  # set up, then run the pv command line with ARGS
@@ -91,7 +91,10 @@ def main(argv: list[str]) -> int:
     if command == "setup":
         return 0
     if command == "run":
-        return subprocess.call([str(_bin("pv")), "run", *rest], cwd=ROOT, env=env)
+        # the demo's configuration (sample_data/pv.toml), unless the user brings one
+        own = "--config" in rest or (ROOT / "pv.toml").exists()
+        demo = [] if own else ["--config", str(ROOT / "sample_data" / "pv.toml")]
+        return subprocess.call([str(_bin("pv")), "run", *demo, *rest], cwd=ROOT, env=env)
     if command == "pv":
         return subprocess.call([str(_bin("pv")), *rest], cwd=ROOT, env=env)
     return subprocess.call([str(_bin("python")), "-m", "pytest", *rest], cwd=ROOT, env=env)

@@ -145,7 +145,7 @@ def ingest_inbox_source(con: duckdb.DuckDBPyConnection, source: str | os.PathLik
 
 def check_demo_inbox(db_path: str | os.PathLike) -> None:
     """``pv run`` with no inbox and no configuration uses the bundled synthetic sample: refuse that for a database
-    that already holds real reports (it would blend 24,000 invented reports into them)."""
+    that already holds real reports (it would blend 36,000 invented reports into them)."""
     path = Path(db_path)
     if not path.exists():
         return

@@ -84,3 +84,19 @@ def con():
 
 def count(con, table: str) -> int:
     return con.execute(f"select count(*) from {table}").fetchall()[0][0]  # noqa: S608 (test helper, fixed names)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """The demo as `python3 dev.py run` makes it: the sample quarters run with sample_data/pv.toml (backgrounds
+    included). Read it, do not add runs to it: several test modules share it. Yields (connection, run id)."""
+    from pv import runs
+    from pv.config import load_config
+    from pv.ingest import ingest_path
+
+    sample = Path(__file__).parent.parent / "sample_data"
+    con = duckdb.connect(str(tmp_path_factory.mktemp("demo") / "pv.duckdb"))
+    ingest_path(con, sample)
+    run_id = runs.run_in_process(con, load_config(sample / "pv.toml"))
+    yield con, run_id
+    con.close()

@@ -31,13 +31,13 @@ def test_committed_demo_release_is_what_invented_writes(tmp_path):
 def test_load_status_and_versions(con, tmp_path):
     result = meddra.load(con, DEMO, by="tester")
     assert (result.version, result.current) == ("90.0", "90.0")
-    assert result.counts["meddra_pt"] == 275 and result.counts["meddra_smq_list"] == 10
+    assert result.counts["meddra_pt"] == 285 and result.counts["meddra_smq_list"] == 10
     (row,) = meddra.releases(con)
-    assert row["loaded_by"] == "tester" and row["n_llt"] == 291
+    assert row["loaded_by"] == "tester" and row["n_llt"] == 301
     with pytest.raises(PvError, match=r"MedDRA 90.0 is already loaded .* Use --replace"):
         meddra.load(con, DEMO)
     assert meddra.load(con, DEMO, replace=True).replaced
-    assert con.execute("select count(*) from meddra_pt").fetchone()[0] == 275       # replaced, not doubled
+    assert con.execute("select count(*) from meddra_pt").fetchone()[0] == 285       # replaced, not doubled
     # a second version side by side; the newest is current unless configured
     other = tmp_path / "v91"
     shutil.copytree(DEMO, other)
@@ -79,7 +79,7 @@ def _edit(name, old, new, count=1):
     (_edit("pt.asc", "$", "|", -1), r"pt\.asc line 1: expected 11 fields ending in '\$', found 1\. No '\$' on the "
                                     r"line: is the file delimited by another character\?"),
     (lambda f: (f / "pt.asc").write_text((f / "pt.asc").read_text() + (f / "pt.asc").read_text().splitlines()[0] + "\n"),
-     r"pt\.asc line 276: pt_code 90400001 appears twice \(first at line 1\)"),
+     r"pt\.asc line 286: pt_code 90400001 appears twice \(first at line 1\)"),
     (_edit("pt.asc", "$$90100001$", "$$99999999$"), r"pt\.asc line \d+: pt_soc_code 99999999 is not in soc\.asc\. "
                                                     r"Every PT has a primary SOC\."),
     (_edit("llt.asc", "90500001$Idiopathic thrombocytopenic purpura$", "90500001$Idiopathic thrombocytopenic purpura$x"),

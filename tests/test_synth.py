@@ -62,7 +62,7 @@ def test_generated_data_has_the_mess_and_the_signals(con, quarters):
                    count(*) filter (where x.case_id is null) as n_other
             from case_report r left join exposed x using (case_id) left join event e using (case_id))
         select a, (a / n_exposed) / greatest(c, 0.5) * n_other from cells""").fetchall()[0]
-    assert prr[0] >= 20 and prr[1] > 20
+    assert prr[0] >= 5 and prr[1] > 20
 
 
 def test_committed_sample_data_is_what_pv_synth_writes(tmp_path):
@@ -71,7 +71,7 @@ def test_committed_sample_data_is_what_pv_synth_writes(tmp_path):
 
     committed = sorted((Path(__file__).parent.parent / "sample_data").glob("*.zip"))
     assert len(committed) == 6
-    fresh = synth.write_quarters(tmp_path, reports=24_000, quarters=6)   # the `pv synth` defaults
+    fresh = synth.write_quarters(tmp_path, reports=36_000, quarters=6)   # the `pv synth` defaults
     for old, new in zip(committed, fresh, strict=True):
         assert old.name == new.name
         with zipfile.ZipFile(old) as a, zipfile.ZipFile(new) as b:

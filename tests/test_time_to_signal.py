@@ -201,7 +201,7 @@ def test_subgroups_use_the_runs_stratified_expected_counts(delivered):
             and s.level = g.level and s.drug = g.drug and s.event = g.event
         where g.run_id = $r and g.level = 'pt' and g.drug = 'ALEMTUZUMAB' and g.subgroup_kind = 'sex'
         group by g.event having count(*) = 3""", {"r": run_id}).fetchall()
-    assert len(complete) > 10
+    assert len(complete) >= 5
     for _event, e_subgroups, e_run in complete:
         assert e_subgroups == pytest.approx(e_run, rel=1e-9)
 

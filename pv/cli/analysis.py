@@ -187,6 +187,7 @@ def run(
     compare signals, write the run's report."""
     from pv import runs
     from pv.config import load_config
+    from pv.signals.backgrounds import run_backgrounds
     from pv.status import summary
 
     _prefect_env()
@@ -224,13 +225,19 @@ def run(
             console.print(f"  {what}: {r['status']}, {r['rows']:,} rows, {r['quarantined']:,} quarantined")
     else:
         console.print("No new quarter in the inbox.")
-    print_summary(summary(db.connect(db_file, read_only=True)))
+    reader = db.connect(db_file, read_only=True)
+    print_summary(summary(reader))
+    backgrounds = run_backgrounds(reader, result["run_id"])
     console.print(f"[bold]Run {result['run_id']}[/bold]: {result['n_signals']:,} signal(s) "
                   f"({', '.join(cfg.signal_criteria)}); new {result['new']}, persisting {result['persisting']}, "
                   f"re-emerged {result.get('re_emerged', 0)}, no longer met {result['no_longer_met']}.")
     if result.get("method_changes"):
         console.print(f"[yellow]The method changed since the previous run ({', '.join(result['method_changes'])}): "
                       "new, persisting and no longer met compare runs made differently.[/yellow]")
+    if backgrounds:
+        console.print("Backgrounds scored beside it (the report's \"Restricted backgrounds\"): " + "; ".join(
+            f"{b['background']} N = {b['n_reports']:,}" if b["n_reports"] is not None
+            else f"{b['background']}: {b['message']}" for b in backgrounds) + ".")
     console.print(f"Run report: {result['report']}/  (signal_report.html/.pdf/.xlsx, CSVs, manifest.json, "
                   "data_quality.html)")
     console.print('See them: pv query "select * from signal_history"')

@@ -280,7 +280,7 @@ def print_summary(s: dict) -> None:
 @app.command()
 def synth(
     out: Annotated[Path, typer.Option(help="Folder to write the quarterly zips into.")] = Path("sample_data"),
-    reports: Annotated[int, typer.Option(help="Reports in all (initial versions and follow-ups).")] = 24_000,
+    reports: Annotated[int, typer.Option(help="Reports in all (initial versions and follow-ups).")] = 36_000,
     quarters: Annotated[int | None, typer.Option(help="Number of quarters (default: one per 400,000 reports, at least 6).")] = None,
     start: Annotated[str, typer.Option(help="First quarter, e.g. 2019Q1.")] = "2019Q1",
     seed: Annotated[int, typer.Option(help="Random seed; the same arguments give byte-identical zips.")] = 20240101,

@@ -162,6 +162,15 @@ Vasc | Vascular disorders NEC | Peripheral vasoconstriction, necrosis and vascul
 Vasc | Vascular haemorrhagic disorders | Haemorrhages NEC | Haemorrhage
 Vasc | Embolism and thrombosis | Venous thrombosis | Deep vein thrombosis
 Vasc | Arteriosclerosis, stenosis, vascular insufficiency and necrosis | Arterial dissections | Carotid artery dissection; Vertebral artery dissection; Arterial dissection; Cerebral artery dissection
+Nerv | Demyelinating disorders | Multiple sclerosis acute and progressive | Multiple sclerosis; Relapsing-remitting multiple sclerosis
+Gastr | Gastrointestinal inflammatory conditions | Colitis (excl infective) | Crohn's disease
+Neopl | Leukaemias | Chronic lymphocytic leukaemias | Chronic lymphocytic leukaemia
+Surg | Therapeutic procedures and supportive care NEC | Transplant rejection prophylaxis | Prophylaxis against transplant rejection
+Musc | Joint disorders | Rheumatoid arthropathies | Rheumatoid arthritis
+Musc | Joint disorders | Psoriatic arthropathies | Psoriatic arthropathy
+Metab | Glucose metabolism disorders (incl diabetes mellitus) | Diabetes mellitus (incl subtypes) | Type 2 diabetes mellitus
+Metab | Lipid metabolism and deposit disorders | Elevated cholesterol | Hypercholesterolaemia
+Inj&P | Medication errors and other product use errors and issues | Product use issues NEC | Product used for unknown indication
 """
 # LLTs other than the PTs themselves: (LLT name, its PT, current Y/N). Former PTs and spelling variants.
 LLTS = [

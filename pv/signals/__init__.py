@@ -156,8 +156,15 @@ def score_counts(counts: pd.DataFrame, settings: ScoreSettings, say: Callable[[s
             # the other levels (categories, HLT, HLGT, SOC, SMQ) start from the PT-level optimum and two of the
             # usual points: the grouped tables resemble the PT table, and the diagnostics say whether all agree
             starts = DEFAULT_STARTS if pt_prior is None else (tuple(pt_prior.theta), *DEFAULT_STARTS[:2])
-            prior = fit_mgps(work["a"].to_numpy(), np.asarray(e_fit, dtype=float), starts=starts)
-            source = "fitted"
+            try:
+                prior = fit_mgps(work["a"].to_numpy(), np.asarray(e_fit, dtype=float), starts=starts)
+                source = "fitted"
+            except PvError as exc:
+                if pt_prior is None:        # the PT level has no prior to fall back on
+                    raise
+                # a grouped level whose table the two-gamma fit cannot settle on borrows the PT level's, as a small
+                # level does, and the run says so (score_run.mgps_priors, the run's warnings)
+                prior, source = pt_prior, f"pt-level prior (the level's own fit did not converge: {exc})"
         else:
             prior, source = pt_prior, "pt-level prior (too few pairs to fit)"
         if level == "pt":
@@ -226,5 +233,7 @@ def score(con: duckdb.DuckDBPyConnection, settings: ScoreSettings | None = None,
 
 
 def _prior_warnings(priors: dict) -> list[str]:
-    return [f"MGPS prior ({level}): {w}" for level, p in priors.items() if p["source"] == "fitted"
-            for w in p.get("warnings", [])]
+    borrowed = [f"MGPS prior ({level}): {p['source']}" for level, p in priors.items()
+                if "did not converge" in p["source"]]
+    return borrowed + [f"MGPS prior ({level}): {w}" for level, p in priors.items() if p["source"] == "fitted"
+                       for w in p.get("warnings", [])]

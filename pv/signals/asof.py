@@ -275,11 +275,11 @@ def _fit(a, expected, warm: MGPSPrior | None, warm_is_previous: bool) -> tuple[M
     if warm is not None:
         try:
             prior = fit_mgps(a, expected, starts=(tuple(warm.theta), *DEFAULT_STARTS[:1]), squash_above=SQUASH_ABOVE,
-                             polish=False)
+                             squash_bins=2000, polish=False)
             return prior, "fitted at this quarter end, started from " + (
                 "the previous quarter's prior" if warm_is_previous else "this quarter's PT-level prior")
         except PvError:
             pass
     starts = DEFAULT_STARTS if warm is None else (tuple(warm.theta), *DEFAULT_STARTS)
-    return (fit_mgps(a, expected, starts=starts, squash_above=SQUASH_ABOVE, polish=False),
+    return (fit_mgps(a, expected, starts=starts, squash_above=SQUASH_ABOVE, squash_bins=2000, polish=False),
             "fitted at this quarter end")

@@ -47,3 +47,13 @@ def score_backgrounds(con: duckdb.DuckDBPyConnection, run_id: int, cfg: PvConfig
         rows.append(row)
     db.replace_run_rows(con, "signal_run_background", run_id, pa.Table.from_pylist(rows) if rows else None)
     return rows
+
+
+def run_backgrounds(con: duckdb.DuckDBPyConnection, run_id: int) -> list[dict]:
+    """The backgrounds signal run ``run_id`` scored: name, its score run, N (None when no report fell in it) and
+    the reason it was not scored."""
+    if not db.table_exists(con, "signal_run_background"):
+        return []
+    return con.sql("select b.background, b.score_run_id, r.n_reports, b.message from signal_run_background as b "
+                   "left join score_run as r on r.run_id = b.score_run_id where b.run_id = $id order by b.background",
+                   params={"id": run_id}).to_arrow_table().to_pylist()

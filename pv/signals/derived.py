@@ -47,7 +47,10 @@ def score_rows(frame: pd.DataFrame, priors: dict[str, MGPSPrior], cfg: PvConfig)
     scored.attrs = {}
     keep = [c for c in scored.columns if c in {"level", "drug", "event", "quarter", "subgroup_kind", "subgroup",
                                                 "is_signal", *STAT_COLUMNS}]
-    return pa.Table.from_pandas(scored[keep], preserve_index=False)
+    table = pa.Table.from_pandas(scored[keep], preserve_index=False)
+    # a table where no pair meets any criterion would type its empty lists as list<null>; the quarters must concatenate
+    met = table.schema.get_field_index("criteria_met")
+    return table.set_column(met, "criteria_met", table.column(met).cast(pa.list_(pa.string())))
 
 
 def time_to_signal(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int, cfg: PvConfig,

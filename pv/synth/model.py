@@ -13,15 +13,25 @@ import pandas as pd
 
 from pv import db
 
-# Relative frequency as a suspect drug; drugs not named here weigh 1.
+# Relative frequency as a suspect drug; drugs not named here weigh 1. Alemtuzumab is about 1 % of reports (as a
+# primary suspect; real FAERS: about 0.1 %), so that its observed-to-expected ratios are not capped near 1/share.
+# The MS therapies make a large part of the rest: the demo is an extract rich in the seed's disease area, and
+# natalizumab's many PML reports are what masks alemtuzumab's.
 DRUG_WEIGHT = {
-    "ALEMTUZUMAB": 40, "NATALIZUMAB": 30, "OCRELIZUMAB": 30, "FINGOLIMOD": 25, "DIMETHYL FUMARATE": 25,
+    "ALEMTUZUMAB": 5, "NATALIZUMAB": 40, "OCRELIZUMAB": 30, "FINGOLIMOD": 25, "DIMETHYL FUMARATE": 25,
     "RITUXIMAB": 25, "INTERFERON BETA-1A": 25, "INTERFERON BETA-1B": 10, "GLATIRAMER ACETATE": 20,
     "TERIFLUNOMIDE": 10, "CLADRIBINE": 8, "ADALIMUMAB": 40, "ETANERCEPT": 25, "METHOTREXATE": 15,
     "ATORVASTATIN": 15, "METFORMIN": 15, "LISINOPRIL": 10, "WARFARIN": 10, "APIXABAN": 12,
     "ACETAMINOPHEN": 8, "LEVOTHYROXINE": 6, "SEMAGLUTIDE": 15, "PEMBROLIZUMAB": 12, "NIVOLUMAB": 10,
     "LEVOFLOXACIN": 6,
 }
+
+# Specialist drugs (the MS therapies, biologics, checkpoint inhibitors) are rarely another drug of a report: as a
+# secondary suspect or concomitant they weigh this fraction of their weight as a primary suspect.
+SPECIALIST_DRUGS = {"ALEMTUZUMAB", "NATALIZUMAB", "OCRELIZUMAB", "FINGOLIMOD", "DIMETHYL FUMARATE", "RITUXIMAB",
+                    "INTERFERON BETA-1A", "INTERFERON BETA-1B", "GLATIRAMER ACETATE", "TERIFLUNOMIDE", "CLADRIBINE",
+                    "ADALIMUMAB", "ETANERCEPT", "PEMBROLIZUMAB", "NIVOLUMAB", "SEMAGLUTIDE"}
+RARELY_CONCOMITANT = 0.1
 
 # PTs reported for any drug (MedDRA spelling), with relative frequency.
 BACKGROUND_PT = {
@@ -58,17 +68,19 @@ BACKGROUND_PT = {
 
 # (ingredient, PT) -> probability that a report with the drug as suspect also reports the PT.
 DRUG_EVENT_RATE = {
+    # LEMTRADA, for relapsing MS: secondary autoimmunity months to years after a course, infusion reactions, the
+    # infections of lymphocyte depletion, and (EMA's 2019 review) strokes and RCVS within days of an infusion
     "ALEMTUZUMAB": {
-        "Basedow's disease": 0.05, "Hyperthyroidism": 0.04, "Hypothyroidism": 0.04,
-        "Autoimmune thyroiditis": 0.03, "Immune thrombocytopenia": 0.03,
-        "Anti-glomerular basement membrane disease": 0.008, "Infusion related reaction": 0.10,
-        "Urticaria": 0.03, "Pyrexia": 0.04, "Herpes zoster": 0.03, "Herpes simplex": 0.015,
-        "Listeriosis": 0.006, "Progressive multifocal leukoencephalopathy": 0.002,
-        "Reversible cerebral vasoconstriction syndrome": 0.004, "Ischaemic stroke": 0.008,
-        "Lymphopenia": 0.03, "Cytomegalovirus infection": 0.008, "Autoimmune haemolytic anaemia": 0.004,
-        "Thrombotic thrombocytopenic purpura": 0.003,
+        "Basedow's disease": 0.07, "Hyperthyroidism": 0.06, "Hypothyroidism": 0.06,
+        "Autoimmune thyroiditis": 0.05, "Immune thrombocytopenia": 0.04,
+        "Anti-glomerular basement membrane disease": 0.015, "Infusion related reaction": 0.15,
+        "Urticaria": 0.04, "Pyrexia": 0.05, "Herpes zoster": 0.05, "Herpes simplex": 0.03,
+        "Listeriosis": 0.01, "Progressive multifocal leukoencephalopathy": 0.01,
+        "Reversible cerebral vasoconstriction syndrome": 0.05, "Ischaemic stroke": 0.05,
+        "Lymphopenia": 0.05, "Cytomegalovirus infection": 0.01, "Autoimmune haemolytic anaemia": 0.01,
+        "Thrombotic thrombocytopenic purpura": 0.005,
     },
-    "NATALIZUMAB": {"Progressive multifocal leukoencephalopathy": 0.05, "JC virus infection": 0.01,
+    "NATALIZUMAB": {"Progressive multifocal leukoencephalopathy": 0.12, "JC virus infection": 0.01,
                     "Herpes simplex encephalitis": 0.003},
     "RITUXIMAB": {"Infusion related reaction": 0.08, "Progressive multifocal leukoencephalopathy": 0.004,
                   "Hepatitis B reactivation": 0.01, "Neutropenia": 0.03},
@@ -92,11 +104,30 @@ DRUG_EVENT_RATE = {
     "NIVOLUMAB": {"Hypothyroidism": 0.02, "Pneumonitis": 0.02},
 }
 
+# CAMPATH / MABCAMPATH, alemtuzumab for chronic lymphocytic leukaemia and (off label) transplant induction: the
+# infections and cytopenias of deep immunosuppression (PML among them, more often than under LEMTRADA), infusion
+# reactions; none of LEMTRADA's late autoimmunity.
+CAMPATH_SHARE = 0.3                   # of alemtuzumab's reports
+CAMPATH_BRANDS = ["CAMPATH", "MABCAMPATH", "CAMPATH-1H"]
+CAMPATH_INDICATIONS = ["Chronic lymphocytic leukaemia", "Prophylaxis against transplant rejection"]
+CAMPATH_EVENT_RATE = {
+    "Cytomegalovirus infection": 0.08, "Infusion related reaction": 0.10, "Pyrexia": 0.05, "Neutropenia": 0.06,
+    "Pneumocystis jirovecii pneumonia": 0.02, "Lymphopenia": 0.05, "Sepsis": 0.04, "Immune thrombocytopenia": 0.01,
+    "Autoimmune haemolytic anaemia": 0.01, "Progressive multifocal leukoencephalopathy": 0.03,
+}
+
+# Pairs reported only from a quarter on (the rate applies from then): alemtuzumab's strokes and RCVS emerge
+# part-way through the sample quarters, so time to signal has something to find.
+EMERGING_FROM = {("ALEMTUZUMAB", "Reversible cerebral vasoconstriction syndrome"): "2019Q3",
+                 ("ALEMTUZUMAB", "Ischaemic stroke"): "2019Q3"}
+
+# The indication reported for a drug (INDI, against every drug of a report that has one); a list is drawn from.
 INDICATION = {
     **dict.fromkeys(["ALEMTUZUMAB", "NATALIZUMAB", "OCRELIZUMAB", "FINGOLIMOD", "DIMETHYL FUMARATE",
                      "INTERFERON BETA-1A", "INTERFERON BETA-1B", "GLATIRAMER ACETATE", "TERIFLUNOMIDE",
                      "CLADRIBINE", "OFATUMUMAB", "SIPONIMOD", "OZANIMOD"], "Relapsing-remitting multiple sclerosis"),
-    "RITUXIMAB": "Rheumatoid arthritis", "ADALIMUMAB": "Rheumatoid arthritis", "ETANERCEPT": "Psoriatic arthropathy",
+    "NATALIZUMAB": ["Relapsing-remitting multiple sclerosis", "Multiple sclerosis", "Crohn's disease"],
+    "RITUXIMAB": ["Rheumatoid arthritis", "Diffuse large B-cell lymphoma", "Chronic lymphocytic leukaemia"], "ADALIMUMAB": "Rheumatoid arthritis", "ETANERCEPT": "Psoriatic arthropathy",
     "METFORMIN": "Type 2 diabetes mellitus", "ATORVASTATIN": "Hypercholesterolaemia", "LISINOPRIL": "Hypertension",
 }
 
@@ -119,11 +150,12 @@ class Catalogue:
     pts: np.ndarray                   # background PT names
     pt_p: np.ndarray
     pt_p_by_drug: dict                # drug index -> PT probabilities: pt_p tilted by a fixed per-drug factor
+    co_weights: np.ndarray            # probability as a report's other (secondary suspect or concomitant) drug
 
 
 # Real reporting ratios vary from pair to pair even without a signal; a lognormal tilt with this spread
-# (about x0.6 to x1.6 at two standard deviations) keeps the background realistic but far below signal level.
-BACKGROUND_SPREAD = 0.25
+# (about x0.75 to x1.35 at two standard deviations) keeps the background realistic but far below signal level.
+BACKGROUND_SPREAD = 0.15
 
 
 def catalogue(seed: int = 20240101, extra_drugs: int = 0, extra_pts: int = 0) -> Catalogue:
@@ -156,7 +188,8 @@ def catalogue(seed: int = 20240101, extra_drugs: int = 0, extra_pts: int = 0) ->
     by_drug = p * tilt
     by_drug /= by_drug.sum(axis=1, keepdims=True)
     rows = dict(zip(np.flatnonzero(named).tolist(), by_drug, strict=True))
-    return Catalogue(np.array(names), w / w.sum(), [brands[n] for n in names], pts, p, rows)
+    co = w * np.array([RARELY_CONCOMITANT if n in SPECIALIST_DRUGS else 1.0 for n in names])
+    return Catalogue(np.array(names), w / w.sum(), [brands[n] for n in names], pts, p, rows, co / co.sum())
 
 
 def quarter_range(start: str, n: int) -> list[str]:
@@ -216,7 +249,7 @@ def new_cases(rng: np.random.Generator, cat: Catalogue, n: int, quarter: str, fi
     ps = rng.choice(n_drugs, n, p=cat.weights)
     n_other = rng.choice(6, n, p=[0.2, 0.2, 0.2, 0.2, 0.1, 0.1])   # ~3 drugs a report, as in FAERS
     other_case = np.repeat(np.arange(n), n_other)
-    other_drug = rng.choice(n_drugs, other_case.size, p=cat.weights)
+    other_drug = rng.choice(n_drugs, other_case.size, p=cat.co_weights)
     other_role = rng.choice(np.array(["SS", "C", "C", "C"]), other_case.size)
     drug_case = np.concatenate([np.arange(n), other_case])
     drug_idx = np.concatenate([ps, other_drug])
@@ -226,6 +259,10 @@ def new_cases(rng: np.random.Generator, cat: Catalogue, n: int, quarter: str, fi
     drugs = drugs.drop_duplicates(["case", "drug"]).sort_values(["case", "role_order"], kind="stable")
     drugs["drug_seq"] = drugs.groupby("case").cumcount() + 1
     drugs = drugs.reset_index(drop=True)
+    # which alemtuzumab: CAMPATH (oncology, transplant) or LEMTRADA (MS)
+    alemtuzumab = np.flatnonzero(cat.ingredients == "ALEMTUZUMAB")
+    drugs["campath"] = (drugs["drug"].to_numpy() == (alemtuzumab[0] if alemtuzumab.size else -1)) \
+        & (rng.random(len(drugs)) < CAMPATH_SHARE)
 
     # Events: background PTs independent of the drug, plus drug-specific PTs for suspect drugs.
     n_pt = rng.choice(np.arange(1, 7), n, p=[0.2, 0.25, 0.2, 0.15, 0.1, 0.1])   # ~3 PTs a report
@@ -244,13 +281,24 @@ def new_cases(rng: np.random.Generator, cat: Catalogue, n: int, quarter: str, fi
         idx = np.flatnonzero(cat.ingredients == ingredient)
         if idx.size == 0:
             continue
-        cases = suspect.loc[suspect["drug"] == idx[0], "case"].to_numpy()
-        for pt, p in rates.items():
-            hit = cases[rng.random(cases.size) < p]
-            extra_case.append(hit)
-            extra_pt.append(np.full(hit.size, pt, dtype=object))
-    events = pd.DataFrame({"case": np.concatenate([ev_case, *extra_case]),
-                           "pt": np.concatenate([ev_pt, *extra_pt])}).drop_duplicates()
+        exposed = suspect[suspect["drug"] == idx[0]]
+        groups = [(exposed.loc[~exposed["campath"], "case"].to_numpy(), rates),
+                  (exposed.loc[exposed["campath"], "case"].to_numpy(), CAMPATH_EVENT_RATE)]
+        for cases, product_rates in groups:
+            for pt, p in product_rates.items():
+                if quarter < EMERGING_FROM.get((ingredient, pt), ""):
+                    continue
+                hit = cases[rng.random(cases.size) < p]
+                extra_case.append(hit)
+                extra_pt.append(np.full(hit.size, pt, dtype=object))
+    planted = pd.DataFrame({"case": np.concatenate(extra_case) if extra_case else np.array([], dtype=int),
+                            "pt": np.concatenate(extra_pt) if extra_pt else np.array([], dtype=object)})
+    # a report describes one episode, with one event date: a case given a late (autoimmune) event is not also
+    # given an event of the days after an infusion
+    late = planted.loc[planted["pt"].isin(LATE_ONSET_PTS), "case"].unique()
+    planted = planted[~(planted["pt"].isin(EARLY_ONSET_PTS) & planted["case"].isin(late))]
+    events = pd.DataFrame({"case": np.concatenate([ev_case, planted["case"].to_numpy()]),
+                           "pt": np.concatenate([ev_pt, planted["pt"].to_numpy()])}).drop_duplicates()
     events = events.sort_values(["case", "pt"], kind="stable").reset_index(drop=True)
 
     return _tables(rng, cat, demo, drugs, events)
@@ -263,6 +311,11 @@ def _tables(rng, cat: Catalogue, demo: pd.DataFrame, drugs: pd.DataFrame, events
     # Names as reporters write them: brand or ingredient, sometimes lower case or with dose text.
     brand_pick = rng.random(len(drugs))
     brand = np.array([cat.brands[d][int(b * len(cat.brands[d]))] for d, b in zip(drugs["drug"], brand_pick, strict=True)], dtype=object)
+    # alemtuzumab's brand says which product it is: LEMTRADA for MS, a CAMPATH name otherwise
+    campath = drugs["campath"].to_numpy()
+    alemtuzumab = ingredient == "ALEMTUZUMAB"
+    brand[alemtuzumab & ~campath] = "LEMTRADA"
+    brand[campath] = np.array(CAMPATH_BRANDS, dtype=object)[(brand_pick[campath] * len(CAMPATH_BRANDS)).astype(int)]
     name = np.where(rng.random(len(drugs)) < 0.6, brand, ingredient.astype(object))
     style = rng.random(len(drugs))
     name = np.where(style < 0.08, np.char.lower(name.astype(str)).astype(object),
@@ -299,16 +352,29 @@ def _tables(rng, cat: Catalogue, demo: pd.DataFrame, drugs: pd.DataFrame, events
     ther = pd.DataFrame({"primaryid": ps_rows["primaryid"].to_numpy(), "caseid": ps_rows["caseid"].to_numpy(),
                          "dsg_drug_seq": ps_rows["drug_seq"].to_numpy(),
                          "start_dt": np.where(rng.random(len(ps_rows)) < 0.5, start, None)})
-    ps_ing = cat.ingredients[drugs.loc[drugs["role"] == "PS", "drug"].to_numpy()]
-    indi = pd.DataFrame({"primaryid": ps_rows["primaryid"].to_numpy(), "caseid": ps_rows["caseid"].to_numpy(),
-                         "indi_drug_seq": ps_rows["drug_seq"].to_numpy(),
-                         "indi_pt": [INDICATION.get(i, "Product used for unknown indication") for i in ps_ing]})
+    indi = _indications(rng, drug, ingredient, campath)
     return {"DEMO": demo, "DRUG": drug, "REAC": reac, "OUTC": outc, "RPSR": rpsr, "THER": ther, "INDI": indi}
+
+
+def _indications(rng, drug: pd.DataFrame, ingredient: np.ndarray, campath: np.ndarray) -> pd.DataFrame:
+    """INDI: the indication of every drug pv knows one for (drawn when it has several; CAMPATH's from oncology and
+    transplant), and FAERS's placeholder for a primary suspect without one."""
+    pick = rng.random(len(drug))
+    known = [INDICATION.get(i) for i in ingredient]
+    indication = np.array([k[int(u * len(k))] if isinstance(k, list) else k for k, u in zip(known, pick, strict=True)],
+                          dtype=object)
+    indication[campath] = np.array(CAMPATH_INDICATIONS, dtype=object)[(pick[campath] * len(CAMPATH_INDICATIONS)).astype(int)]
+    unknown_ps = (indication == None) & (drug["role_cod"].to_numpy() == "PS")  # noqa: E711
+    indication[unknown_ps] = "Product used for unknown indication"
+    keep = indication != None  # noqa: E711
+    return pd.DataFrame({"primaryid": drug["primaryid"].to_numpy()[keep], "caseid": drug["caseid"].to_numpy()[keep],
+                         "indi_drug_seq": drug["drug_seq"].to_numpy()[keep], "indi_pt": indication[keep]})
 
 
 # Times to onset as the seed describes them: infusion reactions within days of the infusion, autoimmune disease
 # months to years after a course; any other event at a constant hazard.
 EARLY_ONSET_PTS = {"Infusion related reaction", "Cytokine release syndrome", "Anaphylactic reaction", "Urticaria",
+                   "Reversible cerebral vasoconstriction syndrome", "Ischaemic stroke",
                    "Flushing"}
 LATE_ONSET_PTS = {"Basedow's disease", "Hyperthyroidism", "Hypothyroidism", "Autoimmune thyroiditis",
                   "Immune thrombocytopenia", "Anti-glomerular basement membrane disease"}
@@ -325,8 +391,9 @@ def _therapy_start(demo: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
     early, late = np.zeros(n, bool), np.zeros(n, bool)
     early[case[np.isin(pt, list(EARLY_ONSET_PTS))]] = True
     late[case[np.isin(pt, list(LATE_ONSET_PTS))]] = True
-    latency = np.where(early, rng.integers(0, 3, n),
-                       np.where(late, np.round(rng.lognormal(np.log(450), 0.6, n)), np.round(rng.exponential(200, n))))
+    # one event date per report (as in FAERS): a report of a late event dates from the late event
+    latency = np.where(late, np.round(rng.lognormal(np.log(450), 0.6, n)),
+                       np.where(early, rng.integers(0, 3, n), np.round(rng.exponential(200, n))))
     event_dt = demo["event_dt"].to_numpy()
     full = np.array([isinstance(e, str) and len(e) == 8 for e in event_dt])
     start = np.full(n, None, dtype=object)
