@@ -22,10 +22,16 @@ def synthetic_quarters(reports: int, quarters: int, extra_drugs: int, extra_pts:
 
     from pv import synth
 
-    data = ROOT / "bench_data" / f"{reports}x{quarters}-v{extra_drugs}-{extra_pts}"
+    # quarters from 2016Q1; a longer series starts earlier, so that no quarter lies in the future (the validation
+    # refuses FDA receipt dates after today)
+    back = max(0, quarters - 40)
+    year, q = divmod(2016 * 4 - back, 4)
+    start = f"{year}Q{q + 1}"
+    suffix = "" if start == "2016Q1" else f"-from{start}"
+    data = ROOT / "bench_data" / f"{reports}x{quarters}-v{extra_drugs}-{extra_pts}{suffix}"
     if not (data.exists() and len(list(data.glob("*.zip"))) == quarters):
         t = time.perf_counter()
-        synth.write_quarters(data, reports, quarters, start="2016Q1", extra_drugs=extra_drugs, extra_pts=extra_pts,
+        synth.write_quarters(data, reports, quarters, start=start, extra_drugs=extra_drugs, extra_pts=extra_pts,
                              progress=lambda m: print("  synth:", m, flush=True))
         print(f"generated in {time.perf_counter() - t:.1f} s")
     return data

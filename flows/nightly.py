@@ -110,6 +110,12 @@ def detect_signals(database: Database, run_id: int, score_run_id: int, cfg: PvCo
         return runs.record_signals(con, run_id, score_run_id, cfg)
 
 
+@task(name="assessments: reopen moved signals, mirror the store")
+def carry_assessments(database: Database, run_id: int, cfg: PvConfig) -> int:
+    with _connect(database) as con:
+        return len(runs.assessment_step(con, run_id, cfg))
+
+
 @task(name="time to signal")
 def time_to_signal(database: Database, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
     with _connect(database) as con:
@@ -206,6 +212,7 @@ def nightly_signal_run(inbox: str | None = None, database: str | None = None, co
                 score_run_id = score_pairs(target, cfg)
             with clock("signals, masking"):
                 n_signals = detect_signals(target, run_id, score_run_id, cfg)
+                carry_assessments(target, run_id, cfg)
                 masking_ratios(target, run_id, cfg)
             with clock("time to signal"):
                 time_to_signal(target, run_id, score_run_id, cfg)

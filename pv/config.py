@@ -34,6 +34,13 @@ Example ``pv.toml``::
     [backgrounds.ms_indication]
     indications = ["Multiple sclerosis", "Relapsing-remitting multiple sclerosis"]
 
+    labels = ["categories/labels/alemtuzumab.yaml"]   # reference safety information (default: the bundled files)
+    assessments = "pv.assessments.sqlite"              # where assessments are written (default: beside the database)
+
+    [reopen]                           # a refuted or closed signal reopens when its statistics move this much
+    eb05_ratio = 2.0
+    a_ratio = 3.0
+
     [criteria.strict_ror]              # custom criteria, usable in signal_criteria
     conditions = [["ror_lower", ">", 2.0], ["a", ">=", 5]]
 """
@@ -110,6 +117,20 @@ class Scope(BaseModel):
         return parsed.isoformat()
 
 
+class ReopenRule(BaseModel):
+    """``[reopen]``: when a refuted or closed signal reopens (back to ``new``): its EB05 reaches ``eb05_ratio``
+    times, or its a ``a_ratio`` times, what the assessor saw."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    eb05_ratio: float = Field(2.0, gt=1.0)
+    a_ratio: float = Field(3.0, gt=1.0)
+
+    @field_validator("eb05_ratio", "a_ratio", mode="before")
+    @classmethod
+    def _numbers(cls, value):
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class Background(BaseModel):
     """``[backgrounds.NAME]``: a comparison population of its own, scored as a separate run beside the main one
     (intra-class or indication-restricted analysis). drugs: reports with any of these drugs (in the run's roles);
@@ -165,6 +186,9 @@ class PvConfig(BaseModel):
     exclude_events: bool = False
     scope: Scope = Field(default_factory=Scope)
     backgrounds: dict[str, Background] = Field(default_factory=dict)
+    labels: list[str] | None = None                        # reference safety information files; None: the bundled
+    assessments: str | None = None                         # the assessment store; None: <database>.assessments.sqlite
+    reopen: ReopenRule = Field(default_factory=ReopenRule)
     source: str = "defaults"
 
     @field_validator("continuity_correction", "max_bad_rate", "busy_timeout", mode="before")

@@ -178,6 +178,28 @@ def row_counts(con: duckdb.DuckDBPyConnection) -> dict:
 
 
 def record_signals(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
+    """The run's signals (``signal``), and which of them the reference safety information names (``signal_label``)."""
+    from pv.signals import labels
+
+    n = _insert_signals(con, run_id, score_run_id, cfg)
+    labels.label_signals(con, run_id, cfg.labels if cfg.labels is not None else labels.default_paths())
+    return n
+
+
+def assessment_step(con: duckdb.DuckDBPyConnection, run_id: int, cfg: PvConfig) -> list[dict]:
+    """Reopen the refuted or closed signals whose statistics moved materially (cfg ``reopen``), then mirror the
+    assessment store into the database for the report and analysts. Returns the reopened signals."""
+    from pv.signals import assessments
+
+    path = assessments.run_store(con, cfg.assessments)
+    if path is None:
+        return []
+    reopened = assessments.reopen_moved(con, path, run_id, cfg.reopen.eb05_ratio, cfg.reopen.a_ratio)
+    assessments.mirror(con, path)
+    return reopened
+
+
+def _insert_signals(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
     con.begin()
     try:
         con.execute("delete from signal where run_id = $id", {"id": run_id}).fetchall()
@@ -340,6 +362,7 @@ def run_in_process(con: duckdb.DuckDBPyConnection, cfg: PvConfig) -> int:
         score_backgrounds(con, run_id, cfg)
         score_run_id = score(con, ScoreSettings.from_config(cfg)).run_id
         record_signals(con, run_id, score_run_id, cfg)
+        assessment_step(con, run_id, cfg)
         time_to_signal(con, run_id, score_run_id, cfg)
         masking(con, run_id, cfg)
         subgroups(con, run_id, score_run_id, cfg)

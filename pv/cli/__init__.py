@@ -130,4 +130,4 @@ def explain(exc: BaseException) -> str:
     return f"{text or type(exc).__name__} (an unexpected error: run with --debug for the traceback and report it)."
 
 
-from pv.cli import analysis, analyst, data, meddra  # noqa: E402,F401  (registers the commands)
+from pv.cli import analysis, analyst, data, manage, meddra  # noqa: E402,F401  (registers the commands)

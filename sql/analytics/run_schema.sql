@@ -144,3 +144,25 @@ create table if not exists signal_run_background (
     definition varchar,                           -- JSON: drugs, indications
     message varchar
 );
+
+-- The run's signals that the reference safety information (labels in pv.toml) already names: labelled events
+-- (sql/analytics/signal_label.sql). A signal without a row here is unlabelled.
+create table if not exists signal_label (
+    run_id integer not null,
+    level varchar not null,
+    drug varchar not null,
+    event varchar not null,
+    label_source varchar,
+    label_date varchar
+);
+
+-- The assessment store's mirror (pv.signals.assessments: written in SQLite beside the database, copied here by
+-- each run and by `pv assess` when no run holds the database): the current state and the append-only audit.
+create table if not exists signal_assessment (
+    level varchar, drug varchar, event varchar, status varchar, assessor varchar, status_date varchar,
+    rationale varchar, evidence varchar, next_review_date varchar, updated_at varchar
+);
+create table if not exists signal_assessment_audit (
+    change_id bigint, level varchar, drug varchar, event varchar, field varchar, old_value varchar,
+    new_value varchar, changed_by varchar, changed_at varchar, run_id bigint, a bigint, eb05 double
+);

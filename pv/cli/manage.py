@@ -1,0 +1,99 @@
+"""Signal management: assess a signal, list assessments and their audit trail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pv import db
+from pv.cli import ConfigOption, DbOption, app, console
+from pv.errors import PvError
+
+
+def _store(db_path, config):
+    from pv.config import load_config
+    from pv.signals import assessments
+
+    cfg = load_config(config)
+    database = Path(db.resolve_db_path(db_path or cfg.db_path()))
+    return cfg, database, assessments.store_path(database, cfg.assessments)
+
+
+@app.command()
+def assess(
+    drug: Annotated[str, typer.Argument(help="Active ingredient, as scored (e.g. ALEMTUZUMAB).")],
+    event: Annotated[str, typer.Argument(help="The event as scored: a PT, or 'category / subcategory', a category...")],
+    by: Annotated[str, typer.Option("--by", help="Who assesses (recorded in the audit trail).")],
+    level: Annotated[str, typer.Option(help="pt, subcategory, category, hlt, hlgt, soc, smq_narrow, smq_broad.")] = "pt",
+    status: Annotated[str | None, typer.Option(help="new, under validation, validated, refuted, monitoring, closed.")] = None,
+    rationale: Annotated[str | None, typer.Option(help="Why (one sentence or more).")] = None,
+    evidence: Annotated[str | None, typer.Option(help="Case ids, literature (e.g. 'cases 1001, 1002; PMID 31234567').")] = None,
+    next_review: Annotated[str | None, typer.Option(help="Next review date, YYYY-MM-DD.")] = None,
+    db_path: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Record a signal's assessment (status, rationale, evidence, next review). Every change is appended to the
+    audit trail; writing never waits for a nightly run (the store is a file of its own beside the database)."""
+    from pv.signals import assessments
+
+    _, database, store = _store(db_path, config)
+    drug = drug.strip().upper()
+    event = event.strip().upper() if level == "pt" else event.strip()
+    stats, note = None, None
+    try:
+        with db.connect(database, read_only=True) as con:
+            stats = assessments.pair_stats(con, level, drug, event)
+            if stats is None:
+                raise PvError(f"The latest run did not score {drug} x {event} at level {level}: check the names "
+                              "against signals_latest or drug_event_scores (pv query), and --level.")
+    except PvError as exc:
+        if "did not score" in str(exc) or "no such" in str(exc).lower():
+            raise
+        note = (f"The database could not be read now ({exc}); the assessment is recorded without statistics, and "
+                "the next run's serve as its baseline.")
+    changes = assessments.assess(store, level, drug, event, by=by, status=status, rationale=rationale,
+                                 evidence=evidence, next_review=next_review, stats=stats)
+    if not changes:
+        console.print(f"Nothing changed: {drug} x {event} ({level}) already reads so.")
+        return
+    for c in changes:
+        console.print(f"  {c.field}: {c.old or '-'} -> {c.new}", highlight=False)
+    seen = f" (the assessor saw a = {stats['a']}, EB05 = {stats['eb05']:.2f} in run {stats['run_id']})" if stats else ""
+    console.print(f"Recorded {len(changes)} change(s) to {drug} x {event} ({level}) by {by}{seen} in {store}.")
+    if note:
+        console.print(f"[yellow]{note}[/yellow]")
+    try:
+        with db.connect(database) as con:
+            assessments.mirror(con, store)
+    except PvError:
+        console.print("A run holds the database: its tables signal_assessment and signal_assessment_audit catch up at "
+                      "the next run (`pv assessments` reads the store now).")
+
+
+@app.command("assessments")
+def list_assessments(
+    drug: Annotated[str | None, typer.Option(help="Only this drug.")] = None,
+    history: Annotated[bool, typer.Option("--history", help="The audit trail: every change, oldest first.")] = False,
+    db_path: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """The signals' current assessments (or, with --history, every change), read from the store directly."""
+    from rich.table import Table
+
+    from pv.signals import assessments
+
+    _, _, store = _store(db_path, config)
+    rows = assessments.read(store, "signal_assessment_audit" if history else "signal_assessment").to_pylist()
+    rows = [r for r in rows if drug is None or r["drug"] == drug.strip().upper()]
+    if not rows:
+        console.print(f"No assessment recorded yet in {store} (`pv assess DRUG EVENT --status ... --by NAME`).")
+        return
+    columns = (["changed_at", "changed_by", "level", "drug", "event", "field", "old_value", "new_value"] if history
+               else ["level", "drug", "event", "status", "assessor", "status_date", "rationale", "next_review_date"])
+    table = Table(*columns)
+    for r in rows:
+        table.add_row(*("" if r[c] is None else str(r[c]) for c in columns))
+    console.print(table)
+    console.print(f"{len(rows)} row(s) from {store}.")
