@@ -97,3 +97,24 @@ def list_assessments(
         table.add_row(*("" if r[c] is None else str(r[c]) for c in columns))
     console.print(table)
     console.print(f"{len(rows)} row(s) from {store}.")
+
+
+@app.command("app")
+def workbench(
+    db_path: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1 only, until pv has user accounts).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
+    config: ConfigOption = None,
+) -> None:
+    """The signal-management workbench in your browser: the signals list with filters and CSV export, each
+    signal's statistics, time to signal, cases and assessment (form and history), and the runs."""
+    import uvicorn
+
+    from pv.app import check_host, create_app
+
+    cfg, database, store = _store(db_path, config)
+    check_host(host)
+    if not database.exists():
+        raise PvError(f"No database at {database}: run `pv run` first, or pass --db PATH.")
+    console.print(f"pv workbench on http://{host}:{port}/ over {database} (assessments: {store}); Ctrl-C stops it.")
+    uvicorn.run(create_app(database, store, cfg.published_copy), host=host, port=port, log_level="warning")

@@ -1,0 +1,172 @@
+"""``pv app``: the signal-management workbench, a local web application over the database (issue 13).
+
+A face like the command line: each handler calls :mod:`pv.signals.review` (reads) or
+:mod:`pv.signals.assessments` (the one writer), and renders a template; no SQL and no statistic lives here.
+
+* **Reads** open a read-only connection per request. While a nightly run holds the database, pages are served
+  from the published copy (``published_copy`` in pv.toml) when there is one, and say so; else they say the
+  database is busy. Assessments are written to the assessment store, which a run never holds.
+* **Security.** It listens on 127.0.0.1 (the command refuses other addresses: there are no user accounts yet).
+  Every value is escaped on output (Jinja autoescaping) and bound in SQL; forms carry a CSRF token (a random value
+  in a SameSite=Strict, HttpOnly cookie that the form must repeat); responses forbid framing and inline scripts.
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode
+
+import duckdb
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from pv import __version__, db
+from pv.errors import PvError
+from pv.report.cells import neutralise_frame
+from pv.signals import assessments, review
+
+CSRF_COOKIE = "pv_csrf"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+HEADERS = {"Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+           "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+
+
+def check_host(host: str) -> None:
+    if host not in LOOPBACK:
+        raise PvError(f"pv app listens on 127.0.0.1 only: listening on {host} needs user accounts, which pv does not "
+                      "have yet. To reach the workbench from another machine, use an SSH tunnel to 127.0.0.1.")
+
+
+def create_app(database: str | Path, store: str | Path, published: str | Path | None = None) -> Starlette:
+    database, store = Path(database), Path(store)
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                      autoescape=select_autoescape(["html", "j2"]))
+    env.filters["num"] = _num
+
+    def connect() -> tuple[duckdb.DuckDBPyConnection, str | None]:
+        try:
+            return db.connect(database, read_only=True), None
+        except PvError:
+            if published and Path(published).exists():
+                return db.connect(published, read_only=True), (
+                    "A run is writing the database: these pages show the published copy of the last run.")
+            raise
+
+    def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+        token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+        html = env.get_template(template).render(csrf=token, version=__version__, **context)
+        response = HTMLResponse(html, status_code=status, headers=HEADERS)
+        if request.cookies.get(CSRF_COOKIE) != token:
+            response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict")
+        return response
+
+    def busy(request: Request, exc: PvError) -> HTMLResponse:
+        return page(request, "message.html.j2", 503, title="Database busy", message=str(exc))
+
+    def filters_of(request: Request) -> review.Filters:
+        q = request.query_params
+        return review.Filters(drug=q.get("drug", ""), level=q.get("level", ""), criterion=q.get("criterion", ""),
+                              status=q.get("status", ""), labelled=q.get("labelled", ""),
+                              new_since=q.get("new_since", ""), sort=q.get("sort", "eb05"),
+                              descending=q.get("order", "desc") != "asc")
+
+    def signals(request: Request) -> Response:
+        f = filters_of(request)
+        try:
+            con, note = connect()
+        except PvError as exc:
+            return busy(request, exc)
+        with con:
+            if not review.ready(con):
+                return page(request, "message.html.j2", title="No run yet",
+                            message="No completed signal run in this database yet: run `pv run` first.")
+            rows = review.signal_list(con, f)
+        query = {k: v for k, v in f.params().items() if v}
+        return page(request, "signals.html.j2", rows=rows, f=f, note=note, levels=review.LEVEL_ORDER,
+                    statuses=("unassessed", *assessments.STATUSES), sortable=review.SORTABLE,
+                    export=urlencode(query), query=query)
+
+    def signals_csv(request: Request) -> Response:
+        try:
+            con, _ = connect()
+        except PvError as exc:
+            return busy(request, exc)
+        with con:
+            rows = review.signal_list(con, filters_of(request)) if review.ready(con) else []
+        frame = neutralise_frame(pd.DataFrame(rows, columns=list(rows[0]) if rows else ["level", "drug", "event"]))
+        out = io.StringIO()
+        frame.to_csv(out, index=False, lineterminator="\n")
+        return Response(out.getvalue(), media_type="text/csv",
+                        headers={**HEADERS, "Content-Disposition": 'attachment; filename="signals.csv"'})
+
+    def signal(request: Request) -> Response:
+        q = request.query_params
+        level, drug, event = q.get("level", "pt"), q.get("drug", ""), q.get("event", "")
+        try:
+            con, note = connect()
+        except PvError as exc:
+            return busy(request, exc)
+        with con:
+            found = review.signal_page(con, store, level, drug, event) if review.ready(con) else None
+        if found is None:
+            return page(request, "message.html.j2", 404, title="Not scored",
+                        message=f"The latest run did not score {drug} × {event} at level {level}.")
+        return page(request, "signal.html.j2", s=found.stats, cases=found.cases, trend=found.trend,
+                    history=found.history, note=note, statuses=assessments.STATUSES,
+                    error=q.get("error"), done=q.get("done"))
+
+    async def assess(request: Request) -> Response:
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8"), keep_blank_values=True).items()}
+        cookie = request.cookies.get(CSRF_COOKIE, "")
+        if not cookie or not hmac.compare_digest(cookie, form.get("csrf", "")):
+            return page(request, "message.html.j2", 403, title="Refused",
+                        message="The form's security token is missing or stale: reload the page and submit again.")
+        key = {"level": form.get("level", ""), "drug": form.get("drug", ""), "event": form.get("event", "")}
+        back = "/signal?" + urlencode(key)
+        try:
+            with connect()[0] as con:
+                stats = assessments.pair_stats(con, key["level"], key["drug"], key["event"])
+        except PvError:
+            stats = None       # the run's next baseline serves (see pv.signals.assessments)
+        try:
+            changes = assessments.assess(store, key["level"], key["drug"], key["event"], by=form.get("assessor", ""),
+                                         status=form.get("status") or None, rationale=form.get("rationale") or None,
+                                         evidence=form.get("evidence") or None,
+                                         next_review=form.get("next_review") or None, stats=stats)
+        except PvError as exc:
+            return RedirectResponse(back + "&" + urlencode({"error": str(exc)}), status_code=303, headers=HEADERS)
+        return RedirectResponse(back + "&" + urlencode({"done": f"{len(changes)} change(s) recorded"}),
+                                status_code=303, headers=HEADERS)
+
+    def runs(request: Request) -> Response:
+        try:
+            con, note = connect()
+        except PvError as exc:
+            return busy(request, exc)
+        with con:
+            rows = review.runs(con)
+        return page(request, "runs.html.j2", rows=rows, note=note)
+
+    return Starlette(routes=[
+        Route("/", signals), Route("/signals.csv", signals_csv), Route("/signal", signal),
+        Route("/signal/assess", assess, methods=["POST"]), Route("/runs", runs),
+    ])
+
+
+def _num(value, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        if value != value:
+            return "–"
+        if value in (float("inf"), float("-inf")):
+            return "∞" if value > 0 else "−∞"
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)

@@ -1,0 +1,84 @@
+"""What the workbench (``pv app``) reads: the signals list with its filters, and one signal's page. Pure reads on a
+read-only connection; the assessment history comes from the assessment store itself, so it is current even
+while a run holds the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from pv import db
+from pv.signals import assessments
+
+MAX_CASES = 500
+LEVEL_ORDER = ("pt", "subcategory", "category", "hlt", "hlgt", "soc", "smq_narrow", "smq_broad")
+
+
+@dataclass
+class Filters:
+    drug: str = ""
+    level: str = ""
+    criterion: str = ""
+    status: str = ""            # an assessment status, or 'unassessed'
+    labelled: str = ""          # yes | no | '' (both)
+    new_since: str = ""         # YYYY-MM-DD: first raised by a run started then or later
+    sort: str = "eb05"
+    descending: bool = True
+
+    def params(self) -> dict:
+        return {"drug": self.drug, "level": self.level, "criterion": self.criterion, "status": self.status,
+                "labelled": self.labelled, "new_since": self.new_since}
+
+
+SORTABLE = ("drug", "level", "event", "a", "expected", "prr", "ror_lower", "ic025", "ebgm", "eb05", "status")
+
+
+def ready(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the database has a completed run to show."""
+    return db.table_exists(con, "signal_run") and bool(
+        db.one(con, "select count(*) from signal_run where status = 'completed'")[0])
+
+
+def signal_list(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict]:
+    rows = db.query(con, "app/signal_list", filters.params()).to_pylist()
+    key = filters.sort if filters.sort in SORTABLE else "eb05"
+    present = [r for r in rows if r[key] is not None]
+    present.sort(key=lambda r: r[key], reverse=filters.descending)
+    return present + [r for r in rows if r[key] is None]
+
+
+@dataclass
+class SignalPage:
+    stats: dict
+    cases: list[dict] = field(default_factory=list)
+    trend: list[dict] = field(default_factory=list)
+    history: list[dict] = field(default_factory=list)
+
+
+def signal_page(con: duckdb.DuckDBPyConnection, store: Path | None, level: str, drug: str,
+                event: str) -> SignalPage | None:
+    """One pair's page, or None when the latest run did not score it."""
+    key = {"level": level, "drug": drug, "event": event}
+    stats = db.query(con, "app/signal_detail", key).to_pylist()
+    if not stats:
+        return None
+    cases = (db.query(con, "app/signal_cases", {**key, "max_cases": MAX_CASES}).to_pylist()
+             if db.table_exists(con, "analysis_case") else [])
+    trend = db.query(con, "app/signal_trend", key).to_pylist() if db.table_exists(con, "signal_by_quarter") else []
+    history = []
+    if store is not None:
+        audit = assessments.read(store, "signal_assessment_audit").to_pylist()
+        history = [r for r in audit if (r["level"], r["drug"], r["event"]) == (level, drug, event)]
+        current = [r for r in assessments.read(store).to_pylist()
+                   if (r["level"], r["drug"], r["event"]) == (level, drug, event)]
+        if current:     # the store is newer than the run's mirror
+            stats[0].update({k: current[0][k] for k in ("status", "assessor", "status_date", "rationale",
+                                                        "evidence", "next_review_date")})
+    return SignalPage(stats[0], cases, trend, history)
+
+
+def runs(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every signal run, the latest first."""
+    return db.query(con, "app/runs").to_pylist() if db.table_exists(con, "signal_run") else []

@@ -1,0 +1,82 @@
+"""The workbench (`pv app`) through its HTTP interface: the signals list and its filters, a signal's page, the
+assessment form (CSRF-protected, written to the audit trail), escaping, and the loopback-only rule. (The same flows
+in a real browser are issue 13's next step.)"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pytest
+from starlette.testclient import TestClient
+
+from pv import runs
+from pv.app import check_host, create_app
+from pv.config import PvConfig
+from pv.errors import PvError
+from pv.ingest import ingest_report_csv
+from pv.signals import assessments
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def workbench(tmp_path_factory):
+    """A report-CSV database: 400 reports; a drug named like a script tag has a signal for EVENT1."""
+    tmp = tmp_path_factory.mktemp("app")
+    rows = ["report_id,drug,event,sex,age_years,received_date"]
+    for i in range(1, 401):
+        drug = SCRIPT if i % 10 == 0 else f"DRUG{i % 7}"
+        event = "EVENT1" if i % 10 == 0 else f"EVENT{2 + i % 5}"
+        rows.append(f"{i},{drug},{event},F,{20 + i % 60},2020-0{1 + i % 6}-15")
+    (tmp / "r.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    path = tmp / "pv.duckdb"
+    con = duckdb.connect(str(path))
+    ingest_report_csv(con, tmp / "r.csv", source_name="src")
+    runs.run_in_process(con, PvConfig(drugs_of_interest=[SCRIPT.upper()], signal_criteria=["ror025"], labels=[]))
+    con.close()
+    store = tmp / "pv.assessments.sqlite"
+    return TestClient(create_app(path, store)), store
+
+
+def test_the_signals_list_filters_sorts_exports_and_escapes(workbench):
+    client, _ = workbench
+    page = client.get("/", params={"drug": SCRIPT, "level": "pt"})
+    assert page.status_code == 200
+    assert SCRIPT.upper() not in page.text and "&lt;SCRIPT&gt;ALERT(1)&lt;/SCRIPT&gt;" in page.text
+    assert "EVENT1" in page.text and page.headers["x-frame-options"] == "DENY"
+    assert "1 signal(s)" in page.text
+    assert "0 signal(s)" in client.get("/", params={"drug": "DRUG3", "criterion": "eb05"}).text
+    exported = client.get("/signals.csv", params={"drug": SCRIPT})
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert exported.text.splitlines()[0].startswith("level,drug,event,a,")
+    assert SCRIPT.upper() in exported.text
+
+
+def test_a_signal_page_and_an_assessment_through_the_form(workbench):
+    client, store = workbench
+    key = {"level": "pt", "drug": SCRIPT.upper(), "event": "EVENT1"}
+    page = client.get("/signal", params=key)
+    assert page.status_code == 200 and "a = 40" in page.text and "No assessment recorded yet" in page.text
+    assert "<script>" not in page.text.lower()
+    token = client.cookies.get("pv_csrf")
+    refused = client.post("/signal/assess", data={**key, "csrf": "forged", "status": "refuted", "assessor": "Eve"})
+    assert refused.status_code == 403 and len(assessments.read(store)) == 0
+    done = client.post("/signal/assess", data={**key, "csrf": token, "status": "under validation",
+                                               "rationale": "40 reports", "assessor": "Ann <b>"})
+    assert done.status_code == 200 and "2 change(s) recorded" in done.text
+    assert "Ann &lt;b&gt;" in done.text                              # the history, escaped
+    audit = assessments.read(store, "signal_assessment_audit").to_pylist()
+    assert [(r["changed_by"], r["field"], r["new_value"], r["a"]) for r in audit] == [
+        ("Ann <b>", "status", "under validation", 40), ("Ann <b>", "rationale", "40 reports", 40)]
+    wrong = client.post("/signal/assess", data={**key, "csrf": token, "status": "closed", "assessor": "Ann"})
+    assert "it can move to" in re.sub(r"\s+", " ", wrong.text)
+    assert client.get("/signal", params={**key, "event": "NOPE"}).status_code == 404
+
+
+def test_runs_page_and_loopback_only(workbench):
+    client, _ = workbench
+    assert "Signal runs" in client.get("/runs").text
+    check_host("127.0.0.1")
+    with pytest.raises(PvError, match="listens on 127.0.0.1 only"):
+        check_host("0.0.0.0")
