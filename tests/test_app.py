@@ -5,12 +5,13 @@ in a real browser are issue 13's next step.)"""
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import duckdb
 import pytest
 from starlette.testclient import TestClient
 
-from pv import runs
+from pv import accounts, runs
 from pv.app import check_host, create_app
 from pv.config import PvConfig
 from pv.errors import PvError
@@ -74,9 +75,69 @@ def test_a_signal_page_and_an_assessment_through_the_form(workbench):
     assert client.get("/signal", params={**key, "event": "NOPE"}).status_code == 404
 
 
-def test_runs_page_and_loopback_only(workbench):
+def test_runs_page_and_loopback_only_without_accounts(workbench, tmp_path):
     client, _ = workbench
     assert "Signal runs" in client.get("/runs").text
-    check_host("127.0.0.1")
-    with pytest.raises(PvError, match="listens on 127.0.0.1 only"):
-        check_host("0.0.0.0")
+    store = tmp_path / "s.sqlite"
+    check_host("127.0.0.1", store)
+    with pytest.raises(PvError, match="listens on 127.0.0.1 until user accounts exist"):
+        check_host("0.0.0.0", store)
+    accounts.add_user(store, "admin", "admin", "correct horse battery")
+    check_host("0.0.0.0", store)
+
+
+def test_passwords_are_hashed_with_scrypt_and_accounts_checked(tmp_path):
+    store = tmp_path / "s.sqlite"
+    accounts.add_user(store, "ann", "analyst", "a long passphrase")
+    stored = sqlite3.connect(store).execute("select password_hash from workbench_user").fetchone()[0]
+    assert stored.startswith("scrypt$32768$8$1$") and "passphrase" not in stored
+    assert accounts.verify_password("a long passphrase", stored) and not accounts.verify_password("wrong", stored)
+    for call, message in ((("bob", "viewer", "short"), "at least 12 characters"),
+                          (("ann", "viewer", "another long one"), "exists already"),
+                          (("carl", "boss", "another long one"), "'boss' is not a role"),
+                          (("<x>", "viewer", "another long one"), "without < > & quotes")):
+        with pytest.raises(PvError, match=message):
+            accounts.add_user(store, *call)
+
+
+def test_with_accounts_every_page_needs_a_session_and_a_viewer_cannot_assess(workbench, tmp_path):
+    _, store = workbench
+    app_store = tmp_path / "accounts.sqlite"
+    database = store.parent / "pv.duckdb"
+    client = TestClient(create_app(database, app_store))
+    accounts.add_user(app_store, "vic", "viewer", "viewer passphrase")
+    accounts.add_user(app_store, "ann", "analyst", "analyst passphrase")
+    first = client.get("/", follow_redirects=False)
+    assert first.status_code == 303 and first.headers["location"] == "/login"
+    login = client.get("/login")
+    token = client.cookies.get("pv_csrf")
+    assert "Sign in" in login.text
+
+    def sign_in(name, password):
+        return client.post("/login", data={"csrf": token, "name": name, "password": password})
+
+    assert "Wrong name or password" in sign_in("vic", "nope").text
+    assert "vic (viewer)" in sign_in("vic", "viewer passphrase").text
+    key = {"level": "pt", "drug": SCRIPT.upper(), "event": "EVENT1"}
+    assert "an analyst records assessments" in client.get("/signal", params=key).text
+    refused = client.post("/signal/assess", data={**key, "csrf": token, "status": "refuted"})
+    assert refused.status_code == 403 and "Your role (viewer)" in refused.text
+    client.post("/logout", data={"csrf": token})
+    assert client.get("/", follow_redirects=False).status_code == 303          # the session is gone
+    sign_in("ann", "analyst passphrase")
+    done = client.post("/signal/assess", data={**key, "csrf": token, "status": "monitoring",
+                                               "assessor": "someone else"})
+    assert "1 change(s) recorded" in done.text
+    audit = assessments.read(app_store, "signal_assessment_audit").to_pylist()
+    assert [(r["changed_by"], r["new_value"]) for r in audit] == [("ann", "monitoring")]   # the signed-in user
+
+
+def test_sign_in_is_rate_limited(workbench, tmp_path):
+    store = tmp_path / "s.sqlite"
+    accounts.add_user(store, "ann", "analyst", "analyst passphrase")
+    for _ in range(accounts.MAX_FAILURES):
+        with pytest.raises(PvError, match="Wrong name or password"):
+            accounts.sign_in(store, "ann", "guess", "10.0.0.9")
+    with pytest.raises(PvError, match="Too many failed sign-ins"):
+        accounts.sign_in(store, "ann", "analyst passphrase", "10.0.0.9")    # even the right password, for now
+    assert accounts.session_user(store, "not a token") is None

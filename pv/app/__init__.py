@@ -6,9 +6,11 @@ A face like the command line: each handler calls :mod:`pv.signals.review` (reads
 * **Reads** open a read-only connection per request. While a nightly run holds the database, pages are served
   from the published copy (``published_copy`` in pv.toml) when there is one, and say so; else they say the
   database is busy. Assessments are written to the assessment store, which a run never holds.
-* **Security.** It listens on 127.0.0.1 (the command refuses other addresses: there are no user accounts yet).
-  Every value is escaped on output (Jinja autoescaping) and bound in SQL; forms carry a CSRF token (a random value
-  in a SameSite=Strict, HttpOnly cookie that the form must repeat); responses forbid framing and inline scripts.
+* **Security.** Without accounts it listens on 127.0.0.1 only and asks an assessor's name in the form. Once
+  accounts exist (``pv users add``, :mod:`pv.accounts`) every page needs a signed-in user, the audit trail records
+  that user, a viewer cannot assess, and it may listen on other addresses. Every value is escaped on output
+  (Jinja autoescaping) and bound in SQL; forms carry a CSRF token (a random value in a SameSite=Strict, HttpOnly
+  cookie that the form must repeat); responses forbid framing and inline scripts.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pv import __version__, db
+from pv import __version__, accounts, db
 from pv.errors import PvError
 from pv.report.cells import neutralise_frame
 from pv.signals import assessments, review
@@ -38,10 +40,13 @@ HEADERS = {"Content-Security-Policy": "default-src 'self'; style-src 'self' 'uns
            "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 
 
-def check_host(host: str) -> None:
-    if host not in LOOPBACK:
-        raise PvError(f"pv app listens on 127.0.0.1 only: listening on {host} needs user accounts, which pv does not "
-                      "have yet. To reach the workbench from another machine, use an SSH tunnel to 127.0.0.1.")
+SESSION_COOKIE = "pv_session"
+
+
+def check_host(host: str, store: str | Path) -> None:
+    if host not in LOOPBACK and not accounts.has_users(store):
+        raise PvError(f"pv app listens on 127.0.0.1 until user accounts exist: add one with `pv users add NAME --role "
+                      f"admin` before listening on {host}.")
 
 
 def create_app(database: str | Path, store: str | Path, published: str | Path | None = None) -> Starlette:
@@ -61,10 +66,54 @@ def create_app(database: str | Path, store: str | Path, published: str | Path | 
 
     def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
         token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
-        html = env.get_template(template).render(csrf=token, version=__version__, **context)
+        html = env.get_template(template).render(csrf=token, version=__version__,
+                                                 user=request.scope.get("pv_user"), **context)
         response = HTMLResponse(html, status_code=status, headers=HEADERS)
         if request.cookies.get(CSRF_COOKIE) != token:
             response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict")
+        return response
+
+    def csrf_ok(request: Request, form: dict) -> bool:
+        cookie = request.cookies.get(CSRF_COOKIE, "")
+        return bool(cookie) and hmac.compare_digest(cookie, form.get("csrf", ""))
+
+    async def form_of(request: Request) -> dict:
+        body = (await request.body()).decode("utf-8")
+        return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+    def signed_in(handler):
+        """Every page needs a signed-in user once accounts exist; without accounts (127.0.0.1 only) none does."""
+        async def wrapped(request: Request) -> Response:
+            request.scope["pv_user"] = accounts.session_user(store, request.cookies.get(SESSION_COOKIE))
+            if request.scope["pv_user"] is None and accounts.has_users(store):
+                return RedirectResponse("/login", status_code=303, headers=HEADERS)
+            result = handler(request)
+            return await result if hasattr(result, "__await__") else result
+        return wrapped
+
+    def login_form(request: Request) -> Response:
+        return page(request, "login.html.j2", error=request.query_params.get("error"))
+
+    async def login(request: Request) -> Response:
+        form = await form_of(request)
+        if not csrf_ok(request, form):
+            return page(request, "message.html.j2", 403, title="Refused",
+                        message="The form's security token is missing or stale: reload the page and submit again.")
+        client = request.client.host if request.client else "unknown"
+        try:
+            token = accounts.sign_in(store, form.get("name", "").strip(), form.get("password", ""), client)
+        except PvError as exc:
+            return RedirectResponse("/login?" + urlencode({"error": str(exc)}), status_code=303, headers=HEADERS)
+        response = RedirectResponse("/", status_code=303, headers=HEADERS)
+        response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
+                            max_age=accounts.SESSION_HOURS * 3600)
+        return response
+
+    async def logout(request: Request) -> Response:
+        if csrf_ok(request, await form_of(request)):
+            accounts.sign_out(store, request.cookies.get(SESSION_COOKIE))
+        response = RedirectResponse("/login", status_code=303, headers=HEADERS)
+        response.delete_cookie(SESSION_COOKIE)
         return response
 
     def busy(request: Request, exc: PvError) -> HTMLResponse:
@@ -123,11 +172,15 @@ def create_app(database: str | Path, store: str | Path, published: str | Path | 
                     error=q.get("error"), done=q.get("done"))
 
     async def assess(request: Request) -> Response:
-        form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8"), keep_blank_values=True).items()}
-        cookie = request.cookies.get(CSRF_COOKIE, "")
-        if not cookie or not hmac.compare_digest(cookie, form.get("csrf", "")):
+        form = await form_of(request)
+        if not csrf_ok(request, form):
             return page(request, "message.html.j2", 403, title="Refused",
                         message="The form's security token is missing or stale: reload the page and submit again.")
+        user = request.scope.get("pv_user")
+        if user is not None and not user.can_assess:
+            return page(request, "message.html.j2", 403, title="Refused",
+                        message=f"Your role ({user.role}) can read signals, not assess them.")
+        by = user.name if user is not None else form.get("assessor", "")
         key = {"level": form.get("level", ""), "drug": form.get("drug", ""), "event": form.get("event", "")}
         back = "/signal?" + urlencode(key)
         try:
@@ -136,7 +189,7 @@ def create_app(database: str | Path, store: str | Path, published: str | Path | 
         except PvError:
             stats = None       # the run's next baseline serves (see pv.signals.assessments)
         try:
-            changes = assessments.assess(store, key["level"], key["drug"], key["event"], by=form.get("assessor", ""),
+            changes = assessments.assess(store, key["level"], key["drug"], key["event"], by=by,
                                          status=form.get("status") or None, rationale=form.get("rationale") or None,
                                          evidence=form.get("evidence") or None,
                                          next_review=form.get("next_review") or None, stats=stats)
@@ -155,8 +208,10 @@ def create_app(database: str | Path, store: str | Path, published: str | Path | 
         return page(request, "runs.html.j2", rows=rows, note=note)
 
     return Starlette(routes=[
-        Route("/", signals), Route("/signals.csv", signals_csv), Route("/signal", signal),
-        Route("/signal/assess", assess, methods=["POST"]), Route("/runs", runs),
+        Route("/", signed_in(signals)), Route("/signals.csv", signed_in(signals_csv)),
+        Route("/signal", signed_in(signal)), Route("/signal/assess", signed_in(assess), methods=["POST"]),
+        Route("/runs", signed_in(runs)), Route("/login", login_form), Route("/login", login, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
     ])
 
 

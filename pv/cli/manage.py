@@ -113,8 +113,59 @@ def workbench(
     from pv.app import check_host, create_app
 
     cfg, database, store = _store(db_path, config)
-    check_host(host)
+    check_host(host, store)
     if not database.exists():
         raise PvError(f"No database at {database}: run `pv run` first, or pass --db PATH.")
     console.print(f"pv workbench on http://{host}:{port}/ over {database} (assessments: {store}); Ctrl-C stops it.")
     uvicorn.run(create_app(database, store, cfg.published_copy), host=host, port=port, log_level="warning")
+
+
+users_app = typer.Typer(help="Workbench accounts (pv app): viewer reads, analyst assesses, admin manages accounts.",
+                        no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="The user's name, as the audit trail will record it.")],
+    role: Annotated[str, typer.Option(help="viewer, analyst or admin.")] = "viewer",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input (scripts).")] = False,
+    db_path: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Add a workbench account (the password is asked twice, or read from standard input)."""
+    import sys
+
+    from pv import accounts
+
+    _, _, store = _store(db_path, config)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    accounts.add_user(store, name, role, password)
+    console.print(f"Added {name} ({role}) to {store}. `pv app` now asks everyone to sign in.")
+
+
+@users_app.command("list")
+def users_list(db_path: DbOption = None, config: ConfigOption = None) -> None:
+    """The workbench accounts."""
+    from pv import accounts
+
+    _, _, store = _store(db_path, config)
+    rows = accounts.users(store)
+    if not rows:
+        console.print(f"No account in {store}: `pv app` serves 127.0.0.1 only and asks assessors their name.")
+    for u in rows:
+        console.print(f"{u['name']}  {u['role']}  since {u['created_at'][:10]}"
+                      + (f"  (disabled {u['disabled_at'][:10]})" if u["disabled_at"] else ""), highlight=False)
+
+
+@users_app.command("disable")
+def users_disable(name: str, db_path: DbOption = None, config: ConfigOption = None) -> None:
+    """Disable an account and end its sessions (its audit entries stay)."""
+    from pv import accounts
+
+    _, _, store = _store(db_path, config)
+    accounts.disable_user(store, name)
+    console.print(f"Disabled {name}; their sessions are ended.")
