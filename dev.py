@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -97,7 +98,26 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(_bin("pv")), "run", *demo, *rest], cwd=ROOT, env=env)
     if command == "pv":
         return subprocess.call([str(_bin("pv")), *rest], cwd=ROOT, env=env)
+    browser_for_tests()
     return subprocess.call([str(_bin("python")), "-m", "pytest", *rest], cwd=ROOT, env=env)
+
+
+def browser_for_tests() -> None:
+    """The browser tests drive Debian's Chromium (packages chromium and chromium-driver; no browser is ever
+    downloaded): installed here when this runs as root with apt-get, else named as missing."""
+    if shutil.which("chromium") and shutil.which("chromedriver"):
+        return
+    command = ["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"]
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("dev.py: installing Debian's chromium and chromium-driver for the browser tests", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        done = subprocess.run(["apt-get", "update", "-qq"], env=env).returncode == 0 and \
+            subprocess.run(command, env=env).returncode == 0
+        if done and shutil.which("chromium") and shutil.which("chromedriver"):
+            return
+    print("dev.py: the browser tests need Debian's chromium and chromium-driver (/usr/bin/chromium, "
+          "/usr/bin/chromedriver), which are missing: run `sudo " + " ".join(command) + "`. Until then those tests "
+          "are reported as skipped.", flush=True)
 
 
 if __name__ == "__main__":
