@@ -9,13 +9,14 @@ import sqlite3
 
 import duckdb
 import pytest
+from conftest import simple_quarter
 from starlette.testclient import TestClient
 
 from pv import accounts, runs
 from pv.app import check_host, create_app
 from pv.config import PvConfig
 from pv.errors import PvError
-from pv.ingest import ingest_report_csv
+from pv.ingest import ingest_path, ingest_report_csv
 from pv.signals import assessments
 
 SCRIPT = "<script>alert(1)</script>"
@@ -141,3 +142,25 @@ def test_sign_in_is_rate_limited(workbench, tmp_path):
     with pytest.raises(PvError, match="Too many failed sign-ins"):
         accounts.sign_in(store, "ann", "analyst passphrase", "10.0.0.9")    # even the right password, for now
     assert accounts.session_user(store, "not a token") is None
+
+
+def test_data_quality_and_a_runs_report_files_but_nothing_else(workbench, tmp_path):
+    _, store = workbench
+    database = store.parent / "pv.duckdb"
+    reports = tmp_path / "reports" / "pv"
+    (reports / "1").mkdir(parents=True)
+    (reports / "1" / "signals.csv").write_text("level,drug\n", encoding="utf-8")
+    (tmp_path / "reports" / "secret.txt").write_text("not for the web", encoding="utf-8")
+    client = TestClient(create_app(database, tmp_path / "s.sqlite", reports_root=reports))
+    faers = tmp_path / "faers.duckdb"           # report CSVs are not validated; a FAERS quarter is
+    with duckdb.connect(str(faers)) as con:
+        ingest_path(con, simple_quarter(tmp_path / "q.zip"))
+    quality = TestClient(create_app(faers, tmp_path / "s.sqlite")).get("/quality")
+    assert quality.status_code == 200 and "raw_demo" in quality.text and "failing of" in quality.text
+    listing = client.get("/runs/1/files")
+    assert 'href="/runs/1/files/signals.csv"' in listing.text
+    assert client.get("/runs/1/files/signals.csv").text == "level,drug\n"
+    for probe in ("/runs/1/files/..%2Fsecret.txt", "/runs/1/files/%2E%2E%2F%2E%2E%2Fsecret.txt",
+                  "/runs/1/files/nothing.csv"):
+        assert client.get(probe).status_code == 404, probe
+    assert "No report folder for run 2" in client.get("/runs/2/files").text

@@ -26,7 +26,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from pv import __version__, accounts, db
@@ -49,7 +49,9 @@ def check_host(host: str, store: str | Path) -> None:
                       f"admin` before listening on {host}.")
 
 
-def create_app(database: str | Path, store: str | Path, published: str | Path | None = None) -> Starlette:
+def create_app(database: str | Path, store: str | Path, published: str | Path | None = None,
+               reports_root: str | Path | None = None) -> Starlette:
+    """``reports_root``: the folder of this database's run reports (``<reports_dir>/<database name>``)."""
     database, store = Path(database), Path(store)
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
@@ -207,11 +209,33 @@ def create_app(database: str | Path, store: str | Path, published: str | Path | 
             rows = review.runs(con)
         return page(request, "runs.html.j2", rows=rows, note=note)
 
+    def quality(request: Request) -> Response:
+        try:
+            con, note = connect()
+        except PvError as exc:
+            return busy(request, exc)
+        with con:
+            rows = review.data_quality(con)
+        return page(request, "quality.html.j2", rows=rows, note=note)
+
+    def files(request: Request) -> Response:
+        run_id = int(request.path_params["run_id"])
+        return page(request, "files.html.j2", run_id=run_id, names=review.report_files(reports_root, run_id))
+
+    def file(request: Request) -> Response:
+        run_id, name = int(request.path_params["run_id"]), request.path_params["name"]
+        if name not in review.report_files(reports_root, run_id):     # only the folder's own files, by name
+            return page(request, "message.html.j2", 404, title="No such file",
+                        message=f"Run {run_id}'s report has no file named {name}.")
+        return FileResponse(Path(reports_root) / str(run_id) / name, headers=HEADERS)
+
     return Starlette(routes=[
         Route("/", signed_in(signals)), Route("/signals.csv", signed_in(signals_csv)),
         Route("/signal", signed_in(signal)), Route("/signal/assess", signed_in(assess), methods=["POST"]),
         Route("/runs", signed_in(runs)), Route("/login", login_form), Route("/login", login, methods=["POST"]),
-        Route("/logout", logout, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]), Route("/quality", signed_in(quality)),
+        Route("/runs/{run_id:int}/files", signed_in(files)),
+        Route("/runs/{run_id:int}/files/{name:str}", signed_in(file)),
     ])
 
 

@@ -117,7 +117,8 @@ def workbench(
     if not database.exists():
         raise PvError(f"No database at {database}: run `pv run` first, or pass --db PATH.")
     console.print(f"pv workbench on http://{host}:{port}/ over {database} (assessments: {store}); Ctrl-C stops it.")
-    uvicorn.run(create_app(database, store, cfg.published_copy), host=host, port=port, log_level="warning")
+    reports = Path(cfg.reports_dir) / database.stem
+    uvicorn.run(create_app(database, store, cfg.published_copy, reports), host=host, port=port, log_level="warning")
 
 
 users_app = typer.Typer(help="Workbench accounts (pv app): viewer reads, analyst assesses, admin manages accounts.",

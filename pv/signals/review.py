@@ -82,3 +82,16 @@ def signal_page(con: duckdb.DuckDBPyConnection, store: Path | None, level: str, 
 def runs(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Every signal run, the latest first."""
     return db.query(con, "app/runs").to_pylist() if db.table_exists(con, "signal_run") else []
+
+
+def data_quality(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The latest outcome of every expectation, failures first."""
+    return db.query(con, "app/data_quality").to_pylist() if db.table_exists(con, "validation_result") else []
+
+
+def report_files(reports_root: Path | None, run_id: int) -> list[str]:
+    """The files of run ``run_id``'s report folder (names only; nothing outside that folder)."""
+    if reports_root is None:
+        return []
+    folder = Path(reports_root) / str(int(run_id))
+    return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
