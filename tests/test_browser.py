@@ -118,6 +118,10 @@ def test_an_analyst_filters_opens_a_signal_and_records_an_assessment(served, bro
     browser.find_element(By.LINK_TEXT, "HYPERTHYROIDISM").click()
     assert "ALEMTUZUMAB × HYPERTHYROIDISM" in browser.find_element(By.TAG_NAME, "h1").text
     assert "a = 60" in browser.find_element(By.TAG_NAME, "main").text
+    # the time-to-signal plot is drawn by the shipped uPlot (a canvas), nothing fetched from elsewhere
+    assert browser.find_elements(By.CSS_SELECTOR, "#trend-plot canvas")
+    hosts = browser.execute_script("return performance.getEntriesByType('resource').map(e => new URL(e.name).host)")
+    assert set(hosts) <= {base.removeprefix("http://")}
     # record an assessment with the keyboard-reachable form
     Select(browser.find_element(By.ID, "a-status")).select_by_visible_text("under validation")
     browser.find_element(By.ID, "a-rationale").send_keys("60 reports; checking the cases")

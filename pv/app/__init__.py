@@ -27,7 +27,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from pv import __version__, accounts, db
 from pv.errors import PvError
@@ -170,7 +171,8 @@ def create_app(database: str | Path, store: str | Path, published: str | Path | 
             return page(request, "message.html.j2", 404, title="Not scored",
                         message=f"The latest run did not score {drug} × {event} at level {level}.")
         return page(request, "signal.html.j2", s=found.stats, cases=found.cases, trend=found.trend,
-                    history=found.history, note=note, statuses=assessments.STATUSES,
+                    history=found.history, subgroups=found.subgroups, onset=found.onset, note=note,
+                    statuses=assessments.STATUSES,
                     error=q.get("error"), done=q.get("done"))
 
     async def assess(request: Request) -> Response:
@@ -236,6 +238,7 @@ def create_app(database: str | Path, store: str | Path, published: str | Path | 
         Route("/logout", logout, methods=["POST"]), Route("/quality", signed_in(quality)),
         Route("/runs/{run_id:int}/files", signed_in(files)),
         Route("/runs/{run_id:int}/files/{name:str}", signed_in(file)),
+        Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
     ])
 
 

@@ -55,6 +55,8 @@ class SignalPage:
     cases: list[dict] = field(default_factory=list)
     trend: list[dict] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)
+    subgroups: list[dict] = field(default_factory=list)
+    onset: dict | None = None
 
 
 def signal_page(con: duckdb.DuckDBPyConnection, store: Path | None, level: str, drug: str,
@@ -67,6 +69,9 @@ def signal_page(con: duckdb.DuckDBPyConnection, store: Path | None, level: str, 
     cases = (db.query(con, "app/signal_cases", {**key, "max_cases": MAX_CASES}).to_pylist()
              if db.table_exists(con, "analysis_case") else [])
     trend = db.query(con, "app/signal_trend", key).to_pylist() if db.table_exists(con, "signal_by_quarter") else []
+    subgroups = db.query(con, "app/signal_subgroups", key).to_pylist() if db.table_exists(con, "signal_subgroup") \
+        else []
+    onset = db.query(con, "app/signal_onset", key).to_pylist() if db.table_exists(con, "signal_onset") else []
     history = []
     if store is not None:
         audit = assessments.read(store, "signal_assessment_audit").to_pylist()
@@ -76,7 +81,7 @@ def signal_page(con: duckdb.DuckDBPyConnection, store: Path | None, level: str, 
         if current:     # the store is newer than the run's mirror
             stats[0].update({k: current[0][k] for k in ("status", "assessor", "status_date", "rationale",
                                                         "evidence", "next_review_date")})
-    return SignalPage(stats[0], cases, trend, history)
+    return SignalPage(stats[0], cases, trend, history, subgroups, onset[0] if onset else None)
 
 
 def runs(con: duckdb.DuckDBPyConnection) -> list[dict]:
