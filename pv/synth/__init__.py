@@ -37,11 +37,10 @@ from pv.synth.model import (  # noqa: F401 (the model's names, as pv.synth alway
     INDICATION,
     Catalogue,
     catalogue,
-    duplicates,
-    follow_ups,
     new_cases,
     quarter_range,
 )
+from pv.synth.versions import duplicates, follow_ups
 
 DEMO_COLUMNS = ["primaryid", "caseid", "caseversion", "i_f_code", "event_dt", "mfr_dt", "init_fda_dt", "fda_dt",
                 "rept_cod", "auth_num", "mfr_num", "mfr_sndr", "lit_ref", "age", "age_cod", "age_grp", "sex",

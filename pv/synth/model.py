@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pv import db
+from pv.synth.latency import EARLY_ONSET_PTS, LATE_ONSET_PTS, therapy_start
 
 # Relative frequency as a suspect drug; drugs not named here weigh 1. Alemtuzumab is about 1 % of reports (as a
 # primary suspect; real FAERS: about 0.1 %), so that its observed-to-expected ratios are not capped near 1/share.
@@ -348,7 +349,7 @@ def _tables(rng, cat: Catalogue, demo: pd.DataFrame, drugs: pd.DataFrame, events
     rpsr = pd.DataFrame({"primaryid": pid[rc], "caseid": cid[rc],
                          "rpsr_cod": rng.choice(np.array(["HP", "CSM", "FGN", "SDY", "LIT"]), rc.size)})
     ps_rows = drug[drug["role_cod"] == "PS"]
-    start = _therapy_start(demo, events)[pd.Index(pid).get_indexer(ps_rows["primaryid"])]
+    start = therapy_start(demo, events)[pd.Index(pid).get_indexer(ps_rows["primaryid"])]
     ther = pd.DataFrame({"primaryid": ps_rows["primaryid"].to_numpy(), "caseid": ps_rows["caseid"].to_numpy(),
                          "dsg_drug_seq": ps_rows["drug_seq"].to_numpy(),
                          "start_dt": np.where(rng.random(len(ps_rows)) < 0.5, start, None)})
@@ -369,84 +370,3 @@ def _indications(rng, drug: pd.DataFrame, ingredient: np.ndarray, campath: np.nd
     keep = indication != None  # noqa: E711
     return pd.DataFrame({"primaryid": drug["primaryid"].to_numpy()[keep], "caseid": drug["caseid"].to_numpy()[keep],
                          "indi_drug_seq": drug["drug_seq"].to_numpy()[keep], "indi_pt": indication[keep]})
-
-
-# Times to onset as the seed describes them: infusion reactions within days of the infusion, autoimmune disease
-# months to years after a course; any other event at a constant hazard.
-EARLY_ONSET_PTS = {"Infusion related reaction", "Cytokine release syndrome", "Anaphylactic reaction", "Urticaria",
-                   "Reversible cerebral vasoconstriction syndrome", "Ischaemic stroke",
-                   "Flushing"}
-LATE_ONSET_PTS = {"Basedow's disease", "Hyperthyroidism", "Hypothyroidism", "Autoimmune thyroiditis",
-                  "Immune thrombocytopenia", "Anti-glomerular basement membrane disease"}
-
-
-def _therapy_start(demo: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
-    """Each report's therapy start (YYYYMMDD) from its event date and a latency drawn by the kind of event it
-    reports; None where the event date is not a full date. A random stream of its own (keyed on the quarter's
-    first report) leaves every other value the generator draws as it was."""
-    n = len(demo)
-    pid = demo["primaryid"].to_numpy()
-    rng = np.random.default_rng([int(pid[0]) if n else 0, 77])
-    case, pt = events["case"].to_numpy(), events["pt"].to_numpy()
-    early, late = np.zeros(n, bool), np.zeros(n, bool)
-    early[case[np.isin(pt, list(EARLY_ONSET_PTS))]] = True
-    late[case[np.isin(pt, list(LATE_ONSET_PTS))]] = True
-    # one event date per report (as in FAERS): a report of a late event dates from the late event
-    latency = np.where(late, np.round(rng.lognormal(np.log(450), 0.6, n)),
-                       np.where(early, rng.integers(0, 3, n), np.round(rng.exponential(200, n))))
-    event_dt = demo["event_dt"].to_numpy()
-    full = np.array([isinstance(e, str) and len(e) == 8 for e in event_dt])
-    start = np.full(n, None, dtype=object)
-    if full.any():
-        onset = pd.to_datetime(pd.Series(event_dt[full]), format="%Y%m%d").to_numpy()
-        begun = onset - latency[full].astype("timedelta64[D]")
-        start[full] = pd.Series(begun).dt.strftime("%Y%m%d").to_numpy()
-    return start
-
-
-def follow_ups(rng, cat: Catalogue, previous: dict[str, pd.DataFrame], quarter: str, fraction: float) -> dict[str, pd.DataFrame]:
-    """New versions, received in ``quarter``, of a ``fraction`` of the cases in ``previous``."""
-    demo = previous["DEMO"]
-    eligible = demo[demo["caseversion"].astype(int) < 9]
-    chosen = eligible.sample(frac=fraction, random_state=rng.integers(1 << 31)) if len(eligible) else eligible
-    old_ids = set(chosen["primaryid"].tolist())
-    new_version = chosen["caseversion"].astype(int) + 1
-    id_map = dict(zip(chosen["primaryid"], chosen["caseid"].astype(np.int64) * 10 + new_version, strict=True))
-    q_start, q_days = _quarter_days(quarter)
-    fda = _ymd(q_start + rng.integers(0, q_days, len(chosen)).astype("timedelta64[D]"))
-    out: dict[str, pd.DataFrame] = {}
-    for name, table in previous.items():
-        rows = table[table["primaryid"].isin(old_ids)].copy()
-        rows["primaryid"] = rows["primaryid"].map(id_map)
-        out[name] = rows
-    d = out["DEMO"].set_index(chosen.index)
-    d["caseversion"] = new_version.to_numpy()
-    d["i_f_code"] = "F"
-    d["fda_dt"] = [x.replace("-", "") for x in fda]
-    out["DEMO"] = d.reset_index(drop=True)
-    # A third of follow-ups bring one more PT.
-    more = out["DEMO"].sample(frac=0.33, random_state=rng.integers(1 << 31))
-    extra = pd.DataFrame({"primaryid": more["primaryid"].to_numpy(), "caseid": more["caseid"].to_numpy(),
-                          "pt": cat.pts[rng.choice(cat.pts.size, len(more), p=cat.pt_p)]})
-    out["REAC"] = pd.concat([out["REAC"], extra]).drop_duplicates(["primaryid", "pt"])
-    return out
-
-
-def duplicates(rng, tables: dict[str, pd.DataFrame], fraction: float, first_caseid: int) -> dict[str, pd.DataFrame]:
-    """The same reports sent again under new caseids (as by a second reporter or manufacturer)."""
-    demo = tables["DEMO"]
-    chosen = demo.sample(frac=fraction, random_state=rng.integers(1 << 31))
-    new_case = first_caseid + np.arange(len(chosen), dtype=np.int64)
-    id_map = dict(zip(chosen["primaryid"], new_case * 10 + 1, strict=True))
-    case_map = dict(zip(chosen["primaryid"], new_case, strict=True))
-    out = {}
-    for name, table in tables.items():
-        rows = table[table["primaryid"].isin(id_map)].copy()
-        rows["caseid"] = rows["primaryid"].map(case_map)
-        rows["primaryid"] = rows["primaryid"].map(id_map)
-        out[name] = rows
-    out["DEMO"]["caseversion"] = 1
-    out["DEMO"]["mfr_sndr"] = rng.choice(SENDERS, len(out["DEMO"]))
-    return out
-
-
