@@ -73,7 +73,7 @@ def setup() -> None:
     # --inexact keeps uv itself, which lives in the same environment but is not in the lock. --compile-bytecode
     # writes the packages' .pyc once, here: where PYTHONDONTWRITEBYTECODE is set (containers, CI), every pv process
     # would otherwise compile Prefect, Great Expectations and pandas from source again (~12 s a process).
-    subprocess.run([str(_bin("uv")), "sync", "--frozen", "--inexact", "--compile-bytecode", "--python",
+    subprocess.run([str(_bin("uv")), "sync", "--frozen", "--inexact", "--all-extras", "--compile-bytecode", "--python",
                     str(_bin("python"))],
                    check=True, cwd=ROOT, env=env)
     STAMP.write_text(digest + "\n")

@@ -117,6 +117,19 @@ class Scope(BaseModel):
         return parsed.isoformat()
 
 
+class DaskSettings(BaseModel):
+    """``[dask]``: where ``engine = "dask"`` counts. scheduler: a running cluster's address (tcp://HOST:8786); none
+    starts a local cluster of ``local_workers`` processes. shards: how many shards of cases the analysis universe
+    is cut into (a few per worker). shard_path: a folder every worker can read, for the shards' Parquet (needed
+    with a scheduler; a temporary folder for a local cluster)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    scheduler: str | None = None
+    local_workers: int = Field(2, ge=1)
+    shards: int = Field(8, ge=1)
+    shard_path: str | None = None
+
+
 class ReopenRule(BaseModel):
     """``[reopen]``: when a refuted or closed signal reopens (back to ``new``): its EB05 reaches ``eb05_ratio``
     times, or its a ``a_ratio`` times, what the assessor saw."""
@@ -189,6 +202,8 @@ class PvConfig(BaseModel):
     labels: list[str] | None = None                        # reference safety information files; None: the bundled
     assessments: str | None = None                         # the assessment store; None: <database>.assessments.sqlite
     reopen: ReopenRule = Field(default_factory=ReopenRule)
+    engine: Literal["duckdb", "dask"] = "duckdb"            # where counting runs: this process, or a Dask cluster
+    dask: DaskSettings = Field(default_factory=DaskSettings)
     source: str = "defaults"
 
     @field_validator("continuity_correction", "max_bad_rate", "busy_timeout", mode="before")

@@ -35,6 +35,8 @@ def score(
     background_drug: Annotated[list[str] | None, typer.Option(help="Compare within reports of these drugs only (repeat; e.g. the MS therapies).")] = None,
     background_indication: Annotated[list[str] | None, typer.Option(help="Compare within reports of a drug given for this indication only (repeat; e.g. 'Multiple sclerosis').")] = None,
     background: Annotated[str | None, typer.Option(help="Score the named background of pv.toml ([backgrounds.NAME]) as a run of its own.")] = None,
+    engine: Annotated[str | None, typer.Option(help="duckdb (this process) or dask (shards on a Dask cluster; the pv[dask] extra).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="engine dask: the scheduler's address, e.g. tcp://HOST:8786 (default: a local cluster).")] = None,
     unmask: Annotated[list[str] | None, typer.Option(help="Leave out every report of this drug (repeat), or 'auto': the drugs that mask the drugs of interest's pairs most in the latest run.")] = None,
     config: ConfigOption = None,
 ) -> None:
@@ -72,7 +74,10 @@ def score(
                              categories=str(categories) if categories else cfg.categories, levels=tuple(cfg.levels),
                              all_soc_paths=all_soc_paths or cfg.all_soc_paths,
                              exclude_events=exclude_events or cfg.exclude_events, scope=scope,
-                             background=background)
+                             background=background, engine=engine or cfg.engine,
+                             cluster={**cfg.dask.model_dump(), **({"scheduler": scheduler} if scheduler else {})})
+    if settings.engine not in ("duckdb", "dask"):
+        raise PvError(f"--engine {settings.engine!r}: use duckdb or dask.")
     from pv import standardize
 
     pending = standardize.plan(con, meddra_version=cfg.meddra_version)

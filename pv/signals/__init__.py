@@ -43,6 +43,8 @@ class ScoreSettings:
     exclude_events: bool = False              # drop non-clinical terms (categories/non_clinical_events.yaml)
     scope: dict = field(default_factory=dict)  # the comparison population (pv.config.Scope fields); {} = everyone
     background: str | None = None             # the named background ([backgrounds.NAME]) scope restricts to
+    engine: str = "duckdb"                    # duckdb (this process) | dask (shards on a Dask cluster)
+    cluster: dict = field(default_factory=dict)   # engine dask: pv.config.DaskSettings fields
 
     @classmethod
     def from_config(cls, cfg, background: str | None = None) -> ScoreSettings:
@@ -52,7 +54,8 @@ class ScoreSettings:
         return cls(roles=cfg.roles, collapse_duplicates=cfg.collapse_duplicates, stratified=cfg.stratified,
                    continuity_correction=cfg.continuity_correction, categories=cfg.categories,
                    criteria=cfg.all_criteria(), levels=tuple(cfg.levels), all_soc_paths=cfg.all_soc_paths,
-                   exclude_events=cfg.exclude_events, scope=scope.model_dump(), background=background)
+                   exclude_events=cfg.exclude_events, scope=scope.model_dump(), background=background,
+                   engine=cfg.engine, cluster=cfg.dask.model_dump())
 
     def as_dict(self) -> dict:
         named = {"background": self.background} if self.background else {}
@@ -132,7 +135,16 @@ def count_pairs(con: duckdb.DuckDBPyConnection, settings: ScoreSettings, prepare
                 "scope": settings.scope_param()})
     db.materialize(con, "analytics/pt_level_event", "analysis_pt_level_event", {"pt_key": "analysis_pt_key"},
                    temporary=True)
-    db.execute(con, "analytics/drug_event_counts", {"stratified": settings.stratified, "levels": prepared["levels"]})
+    db.execute(con, "analytics/analysis_events", {"levels": prepared["levels"]})
+    if settings.engine == "dask":
+        from pv.signals import sharded
+
+        sharded.count_on_cluster(con, settings)
+    else:   # one shard: the same parts and the same reduction as on a cluster
+        db.execute(con, "analytics/shard_inputs", {"stratified": settings.stratified})
+        db.execute(con, "analytics/shard_parts", {"stratified": settings.stratified})
+        db.execute(con, "analytics/local_parts")
+    db.execute(con, "analytics/drug_event_counts")
     return con.sql("select * from drug_event_counts").to_arrow_table().to_pandas()
 
 
