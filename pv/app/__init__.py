@@ -122,6 +122,16 @@ def create_app(database: str | Path, store: str | Path, published: str | Path | 
     def busy(request: Request, exc: PvError) -> HTMLResponse:
         return page(request, "message.html.j2", 503, title="Database busy", message=str(exc))
 
+    def reading(request: Request, read):
+        """``read(con)`` on a read-only connection: (its result, a note on where it read, None), or (None, None,
+        the busy page) when neither the database nor a published copy can be read."""
+        try:
+            con, note = connect()
+        except PvError as exc:
+            return None, None, busy(request, exc)
+        with con:
+            return read(con), note, None
+
     def filters_of(request: Request) -> review.Filters:
         q = request.query_params
         return review.Filters(drug=q.get("drug", ""), level=q.get("level", ""), criterion=q.get("criterion", ""),
@@ -131,27 +141,22 @@ def create_app(database: str | Path, store: str | Path, published: str | Path | 
 
     def signals(request: Request) -> Response:
         f = filters_of(request)
-        try:
-            con, note = connect()
-        except PvError as exc:
-            return busy(request, exc)
-        with con:
-            if not review.ready(con):
-                return page(request, "message.html.j2", title="No run yet",
-                            message="No completed signal run in this database yet: run `pv run` first.")
-            rows = review.signal_list(con, f)
+        rows, note, refused = reading(request, lambda con: review.signal_list(con, f) if review.ready(con) else None)
+        if refused:
+            return refused
+        if rows is None:
+            return page(request, "message.html.j2", title="No run yet",
+                        message="No completed signal run in this database yet: run `pv run` first.")
         query = {k: v for k, v in f.params().items() if v}
         return page(request, "signals.html.j2", rows=rows, f=f, note=note, levels=review.LEVEL_ORDER,
                     statuses=("unassessed", *assessments.STATUSES), sortable=review.SORTABLE,
                     export=urlencode(query), query=query)
 
     def signals_csv(request: Request) -> Response:
-        try:
-            con, _ = connect()
-        except PvError as exc:
-            return busy(request, exc)
-        with con:
-            rows = review.signal_list(con, filters_of(request)) if review.ready(con) else []
+        f = filters_of(request)
+        rows, _, refused = reading(request, lambda con: review.signal_list(con, f) if review.ready(con) else [])
+        if refused:
+            return refused
         frame = neutralise_frame(pd.DataFrame(rows, columns=list(rows[0]) if rows else ["level", "drug", "event"]))
         out = io.StringIO()
         frame.to_csv(out, index=False, lineterminator="\n")
@@ -161,12 +166,10 @@ def create_app(database: str | Path, store: str | Path, published: str | Path | 
     def signal(request: Request) -> Response:
         q = request.query_params
         level, drug, event = q.get("level", "pt"), q.get("drug", ""), q.get("event", "")
-        try:
-            con, note = connect()
-        except PvError as exc:
-            return busy(request, exc)
-        with con:
-            found = review.signal_page(con, store, level, drug, event) if review.ready(con) else None
+        found, note, refused = reading(
+            request, lambda con: review.signal_page(con, store, level, drug, event) if review.ready(con) else None)
+        if refused:
+            return refused
         if found is None:
             return page(request, "message.html.j2", 404, title="Not scored",
                         message=f"The latest run did not score {drug} × {event} at level {level}.")
@@ -203,22 +206,12 @@ def create_app(database: str | Path, store: str | Path, published: str | Path | 
                                 status_code=303, headers=HEADERS)
 
     def runs(request: Request) -> Response:
-        try:
-            con, note = connect()
-        except PvError as exc:
-            return busy(request, exc)
-        with con:
-            rows = review.runs(con)
-        return page(request, "runs.html.j2", rows=rows, note=note)
+        rows, note, refused = reading(request, review.runs)
+        return refused or page(request, "runs.html.j2", rows=rows, note=note)
 
     def quality(request: Request) -> Response:
-        try:
-            con, note = connect()
-        except PvError as exc:
-            return busy(request, exc)
-        with con:
-            rows = review.data_quality(con)
-        return page(request, "quality.html.j2", rows=rows, note=note)
+        rows, note, refused = reading(request, review.data_quality)
+        return refused or page(request, "quality.html.j2", rows=rows, note=note)
 
     def files(request: Request) -> Response:
         run_id = int(request.path_params["run_id"])
