@@ -74,11 +74,17 @@ def test_a_signal_page_and_an_assessment_through_the_form(workbench):
     wrong = client.post("/signal/assess", data={**key, "csrf": token, "status": "closed", "assessor": "Ann"})
     assert "it can move to" in re.sub(r"\s+", " ", wrong.text)
     assert client.get("/signal", params={**key, "event": "NOPE"}).status_code == 404
+    # a case of the listing has its own page: all its drugs and events, escaped
+    case_id = re.search(r'href="/case\?id=([^"]+)"', page.text).group(1)
+    case = client.get(f"/case?id={case_id}")
+    assert case.status_code == 200 and "&lt;SCRIPT&gt;ALERT(1)&lt;/SCRIPT&gt;" in case.text and "EVENT1" in case.text
+    assert client.get("/case", params={"id": "nope"}).status_code == 404
 
 
 def test_runs_page_and_loopback_only_without_accounts(workbench, tmp_path):
     client, _ = workbench
-    assert "Signal runs" in client.get("/runs").text
+    runs_page = client.get("/runs").text
+    assert "Signal runs" in runs_page and "&#34;signal_criteria&#34;" in runs_page      # the run's configuration
     store = tmp_path / "s.sqlite"
     check_host("127.0.0.1", store)
     with pytest.raises(PvError, match="listens on 127.0.0.1 until user accounts exist"):

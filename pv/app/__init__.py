@@ -213,6 +213,16 @@ def create_app(database: str | Path, store: str | Path, published: str | Path | 
         rows, note, refused = reading(request, review.data_quality)
         return refused or page(request, "quality.html.j2", rows=rows, note=note)
 
+    def case(request: Request) -> Response:
+        case_id = request.query_params.get("id", "")
+        found, note, refused = reading(request, lambda con: review.case_page(con, case_id))
+        if refused:
+            return refused
+        if found is None:
+            return page(request, "message.html.j2", 404, title="No such case",
+                        message=f"No case {case_id} in the standardized layer.")
+        return page(request, "case.html.j2", c=found, note=note)
+
     def files(request: Request) -> Response:
         run_id = int(request.path_params["run_id"])
         return page(request, "files.html.j2", run_id=run_id, names=review.report_files(reports_root, run_id))
@@ -227,7 +237,7 @@ def create_app(database: str | Path, store: str | Path, published: str | Path | 
     return Starlette(routes=[
         Route("/", signed_in(signals)), Route("/signals.csv", signed_in(signals_csv)),
         Route("/signal", signed_in(signal)), Route("/signal/assess", signed_in(assess), methods=["POST"]),
-        Route("/runs", signed_in(runs)), Route("/login", login_form), Route("/login", login, methods=["POST"]),
+        Route("/runs", signed_in(runs)), Route("/case", signed_in(case)), Route("/login", login_form), Route("/login", login, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]), Route("/quality", signed_in(quality)),
         Route("/runs/{run_id:int}/files", signed_in(files)),
         Route("/runs/{run_id:int}/files/{name:str}", signed_in(file)),

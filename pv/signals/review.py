@@ -4,6 +4,7 @@ while a run holds the database."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,8 +86,11 @@ def signal_page(con: duckdb.DuckDBPyConnection, store: Path | None, level: str, 
 
 
 def runs(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Every signal run, the latest first."""
-    return db.query(con, "app/runs").to_pylist() if db.table_exists(con, "signal_run") else []
+    """Every signal run, the latest first, its configuration as indented JSON."""
+    rows = db.query(con, "app/runs").to_pylist() if db.table_exists(con, "signal_run") else []
+    for r in rows:
+        r["config"] = json.dumps(json.loads(r["config"]), indent=2, sort_keys=True) if r["config"] else ""
+    return rows
 
 
 def data_quality(con: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -100,3 +104,22 @@ def report_files(reports_root: Path | None, run_id: int) -> list[str]:
         return []
     folder = Path(reports_root) / str(int(run_id))
     return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+
+
+@dataclass
+class CasePage:
+    report: dict
+    drugs: list[dict]
+    events: list[dict]
+    versions: list[dict]
+
+
+def case_page(con: duckdb.DuckDBPyConnection, case_id: str) -> CasePage | None:
+    """One case: its current version, all its drugs (with indications), events and delivered versions."""
+    key = {"case_id": case_id}
+    report = db.query(con, "app/case_report", key).to_pylist()
+    if not report:
+        return None
+    versions = db.query(con, "app/case_versions", key).to_pylist() if db.table_exists(con, "raw_demo") else []
+    return CasePage(report[0], db.query(con, "app/case_drugs", key).to_pylist(),
+                    db.query(con, "app/case_events", key).to_pylist(), versions)
