@@ -86,6 +86,17 @@ def browser(tmp_path):
     driver.quit()
 
 
+def _submit(driver, button) -> None:
+    """Click a form's button and wait for the next page (reading before it arrives would read the old one)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+
+
 def _sign_in(driver, base: str, name: str) -> None:
     from selenium.webdriver.common.by import By
 
@@ -93,7 +104,7 @@ def _sign_in(driver, base: str, name: str) -> None:
     assert driver.current_url.endswith("/login")
     driver.find_element(By.ID, "l-name").send_keys(name)
     driver.find_element(By.ID, "l-password").send_keys(PASSWORD[name])
-    driver.find_element(By.CSS_SELECTOR, "form.assess button[type=submit]").click()
+    _submit(driver, driver.find_element(By.CSS_SELECTOR, "form.assess button[type=submit]"))
     assert f"{name} (" in driver.find_element(By.TAG_NAME, "header").text
 
 
@@ -112,10 +123,10 @@ def test_an_analyst_filters_opens_a_signal_and_records_an_assessment(served, bro
     field.clear()
     field.send_keys("alemtuzumab")
     Select(browser.find_element(By.ID, "f-level")).select_by_value("pt")
-    browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    _submit(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))
     assert "1 signal(s)" in browser.find_element(By.TAG_NAME, "main").text
     browser.save_screenshot(str(tmp_path / "signals.png"))
-    browser.find_element(By.LINK_TEXT, "HYPERTHYROIDISM").click()
+    _submit(browser, browser.find_element(By.LINK_TEXT, "HYPERTHYROIDISM"))
     assert "ALEMTUZUMAB × HYPERTHYROIDISM" in browser.find_element(By.TAG_NAME, "h1").text
     assert "a = 60" in browser.find_element(By.TAG_NAME, "main").text
     # the time-to-signal plot is drawn by the shipped uPlot (a canvas), nothing fetched from elsewhere
@@ -125,12 +136,17 @@ def test_an_analyst_filters_opens_a_signal_and_records_an_assessment(served, bro
     # record an assessment with the keyboard-reachable form
     Select(browser.find_element(By.ID, "a-status")).select_by_visible_text("under validation")
     browser.find_element(By.ID, "a-rationale").send_keys("60 reports; checking the cases")
-    browser.find_element(By.CSS_SELECTOR, "form.assess button[type=submit]").click()
+    _submit(browser, browser.find_element(By.CSS_SELECTOR, "form.assess button[type=submit]"))
     main = browser.find_element(By.TAG_NAME, "main").text
     assert "2 change(s) recorded" in main and "Status: under validation (ann," in main
     history = browser.find_element(By.XPATH, "//h2[.='Assessment history']/following-sibling::table[1]").text
     assert "ann status under validation" in history and "60 reports; checking the cases" in history
     browser.save_screenshot(str(tmp_path / "signal.png"))
+    # at 200 % zoom (half the CSS width) the page reflows: only the wide tables scroll, in their own boxes
+    browser.set_window_size(700, 1000)
+    browser.refresh()
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+    browser.set_window_size(1400, 1000)
     # and in the audit table
     audit = assessments.read(store, "signal_assessment_audit").to_pylist()
     assert [(r["changed_by"], r["event"], r["field"]) for r in audit] == [
@@ -148,11 +164,16 @@ def test_a_viewer_reads_but_is_refused_the_assessment(served, browser):
     assert "Your role (viewer) reads signals; an analyst records assessments." in main
     assert not browser.find_elements(By.ID, "a-status")
     # a form posted anyway (as a page of another site could not: the CSRF token) is refused by role
+    old = browser.find_element(By.TAG_NAME, "html")
     browser.execute_script("""
         const f = document.createElement('form'); f.method = 'post'; f.action = '/signal/assess';
         for (const [k, v] of Object.entries({csrf: document.querySelector('header input[name=csrf]').value,
              level: 'pt', drug: 'ALEMTUZUMAB', event: 'HYPERTHYROIDISM', status: 'refuted'})) {
             const i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = v; f.appendChild(i); }
         document.body.appendChild(f); f.submit();""")
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old))
     assert "Your role (viewer) can read signals, not assess them." in browser.find_element(By.TAG_NAME, "main").text
     assert len(assessments.read(store, "signal_assessment_audit")) == before
