@@ -41,18 +41,21 @@ def assess(
     _, database, store = _store(db_path, config)
     drug = drug.strip().upper()
     event = event.strip().upper() if level == "pt" else event.strip()
+    if not database.exists():
+        raise PvError(f"No database at {database}: assess the signals of a database with a completed run "
+                      "(--db PATH, or database in pv.toml).")
     stats, note = None, None
     try:
-        with db.connect(database, read_only=True) as con:
-            stats = assessments.pair_stats(con, level, drug, event)
-            if stats is None:
-                raise PvError(f"The latest run did not score {drug} x {event} at level {level}: check the names "
-                              "against signals_latest or drug_event_scores (pv query), and --level.")
-    except PvError as exc:
-        if "did not score" in str(exc) or "no such" in str(exc).lower():
-            raise
+        con = db.connect(database, read_only=True)
+    except PvError as exc:      # a run holds the database: record now, the next run supplies the baseline
         note = (f"The database could not be read now ({exc}); the assessment is recorded without statistics, and "
                 "the next run's serve as its baseline.")
+    else:
+        with con:
+            stats = assessments.pair_stats(con, level, drug, event)
+        if stats is None:
+            raise PvError(f"The latest run did not score {drug} x {event} at level {level}: check the names "
+                          "against signals_latest or drug_event_scores (pv query), and --level.")
     changes = assessments.assess(store, level, drug, event, by=by, status=status, rationale=rationale,
                                  evidence=evidence, next_review=next_review, stats=stats)
     if not changes:
@@ -85,8 +88,8 @@ def list_assessments(
     from pv.signals import assessments
 
     _, _, store = _store(db_path, config)
-    rows = assessments.read(store, "signal_assessment_audit" if history else "signal_assessment").to_pylist()
-    rows = [r for r in rows if drug is None or r["drug"] == drug.strip().upper()]
+    rows = assessments.read(store, "signal_assessment_audit" if history else "signal_assessment",
+                            drug=drug.strip().upper() if drug else None).to_pylist()
     if not rows:
         console.print(f"No assessment recorded yet in {store} (`pv assess DRUG EVENT --status ... --by NAME`).")
         return

@@ -154,20 +154,22 @@ def _append(con: sqlite3.Connection, level: str, drug: str, event: str, changes:
           stats.get("eb05")) for c in changes])
 
 
-def read(path: str | Path, what: str = "signal_assessment") -> pa.Table:
-    """The current state (``signal_assessment``) or the audit trail (``signal_assessment_audit``) as Arrow; empty
-    tables when nothing has been assessed."""
+def read(path: str | Path, what: str = "signal_assessment", *, drug: str | None = None,
+         pair: tuple[str, str, str] | None = None) -> pa.Table:
+    """The current state (``signal_assessment``) or the audit trail (``signal_assessment_audit``) as Arrow, all of
+    it or only one ``drug``'s or one (level, drug, event) ``pair``'s rows; empty tables when nothing has been
+    assessed."""
     if what not in ("signal_assessment", "signal_assessment_audit"):
         raise PvError(f"{what!r} is neither signal_assessment nor signal_assessment_audit.")
-    if not Path(path).exists():
-        with open_store(":memory:") as con:       # the right columns, no rows
-            return _arrow(con, what)
-    with open_store(path) as con:
-        return _arrow(con, what)
+    level, pair_drug, event = pair or (None, None, None)
+    where = ("(? is null or drug = ?) and (? is null or (level = ? and drug = ? and event = ?))",
+             (drug, drug, level, level, pair_drug, event))
+    with open_store(path if Path(path).exists() else ":memory:") as con:     # ':memory:': the columns, no rows
+        return _arrow(con, what, where)
 
 
-def _arrow(con: sqlite3.Connection, what: str) -> pa.Table:
-    cur = con.execute(f"select * from {what}")  # noqa: S608 (one of two fixed names)
+def _arrow(con: sqlite3.Connection, what: str, where: tuple[str, tuple]) -> pa.Table:
+    cur = con.execute(f"select * from {what} where {where[0]}", where[1])  # noqa: S608 (fixed names, bound values)
     names = [d[0] for d in cur.description]
     rows = cur.fetchall()
     return pa.table({n: pa.array([r[i] for r in rows], type=_TYPES.get(n, pa.string())) for i, n in enumerate(names)})

@@ -75,10 +75,8 @@ def signal_page(con: duckdb.DuckDBPyConnection, store: Path | None, level: str, 
     onset = db.query(con, "app/signal_onset", key).to_pylist() if db.table_exists(con, "signal_onset") else []
     history = []
     if store is not None:
-        audit = assessments.read(store, "signal_assessment_audit").to_pylist()
-        history = [r for r in audit if (r["level"], r["drug"], r["event"]) == (level, drug, event)]
-        current = [r for r in assessments.read(store).to_pylist()
-                   if (r["level"], r["drug"], r["event"]) == (level, drug, event)]
+        history = assessments.read(store, "signal_assessment_audit", pair=(level, drug, event)).to_pylist()
+        current = assessments.read(store, pair=(level, drug, event)).to_pylist()
         if current:     # the store is newer than the run's mirror
             stats[0].update({k: current[0][k] for k in ("status", "assessor", "status_date", "rationale",
                                                         "evidence", "next_review_date")})
