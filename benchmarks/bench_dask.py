@@ -1,24 +1,51 @@
-"""Counting on one node against a local Dask cluster of 2 worker processes with 1, 2, 4 and 8 shards (issue 14),
-on the same synthetic data. Prints time, Parquet bytes per shard and the parts' rows, to check docs/dask.md's
-cost model; asserts nothing (tests/test_sharded.py checks the results are equal).
+"""Counting (and with --score, scoring) on one node against a local Dask cluster, on the same data (issue 14).
+Prints time, peak memory, Parquet bytes per shard and the parts' rows, to check docs/dask.md's cost model; asserts
+nothing (tests/test_sharded.py checks that the results are equal; here "same" compares every count and E).
 
     .venv/bin/python benchmarks/bench_dask.py --reports 1000000 --db bench_data/dask-1m.duckdb
+    PV_MEMORY_LIMIT=5GiB .venv/bin/python benchmarks/bench_dask.py --db bench_data/levels-20m.duckdb \
+        --score --shards 2 --workers 2
+
+Peak memory: this process (the reduction and the statistics) and the largest worker process (its DuckDB over one
+shard at a time). PV_MEMORY_LIMIT caps DuckDB in both, split evenly between the workers of a local cluster.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 from _common import peak_rss_gb, synthetic_quarters
 
 from pv import db, meddra, standardize  # noqa: E402
 from pv.ingest import ingest_path  # noqa: E402
+from pv.levels import LEVELS  # noqa: E402
 from pv.meddra import invented  # noqa: E402
-from pv.signals import ScoreSettings, count_pairs, prepare  # noqa: E402
+from pv.signals import ScoreSettings, count_pairs, prepare, score_counts  # noqa: E402
+
+
+def children_peak_gb() -> float:
+    """Peak resident memory of the largest finished child process (the local cluster's workers), in GB."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
+
+
+def same(one, many) -> bool:
+    """Every count equal and E equal to 1e-12 (relative), row for row (both are ordered by level, drug, event)."""
+    if len(one) != len(many):
+        return False
+    for col in ("a", "b", "c", "d", "n_total"):
+        if not (one[col].to_numpy() == many[col].to_numpy()).all():
+            return False
+    for col in ("level", "drug", "event"):
+        if not (one[col].to_numpy() == many[col].to_numpy()).all():
+            return False
+    e1, e2 = (np.asarray(x["expected_stratified"], dtype=float) for x in (one, many))
+    return bool(np.allclose(e1, e2, rtol=1e-12, atol=0, equal_nan=True))
 
 
 def main() -> None:
@@ -27,10 +54,16 @@ def main() -> None:
     ap.add_argument("--quarters", type=int, default=3)
     ap.add_argument("--db", type=Path)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--shards", default="1,2,4,8", help="comma-separated shard counts to measure")
+    ap.add_argument("--levels", default=",".join(LEVELS))
+    ap.add_argument("--score", action="store_true", help="also time the statistics on the counts")
+    ap.add_argument("--no-stratified", action="store_true")
     args = ap.parse_args()
 
     if args.db and args.db.exists():
         con = db.connect(args.db)
+        n_cases = db.one(con, "select count(*) from case_report")[0]
+        print(f"reusing {args.db}: {n_cases:,} cases", flush=True)
     else:
         data = synthetic_quarters(args.reports, args.quarters, 4000, 12000)
         work = Path(tempfile.mkdtemp(prefix="pv-bench-dask-"))
@@ -38,27 +71,38 @@ def main() -> None:
         ingest_path(con, data)
         meddra.load(con, invented.write(work / "meddra", extra_events=12000))
         standardize.build(con)
-    settings = ScoreSettings(stratified=True)
+    levels = tuple(args.levels.split(","))
+    stratified = not args.no_stratified
+    settings = ScoreSettings(stratified=stratified, levels=levels)
     prepared = prepare(con, settings)
-    t = time.perf_counter()
-    one = count_pairs(con, settings, prepared)
-    print(f"one node (DuckDB): {time.perf_counter() - t:.1f} s, {len(one):,} rows, "
-          f"{int(one['n_total'].iloc[0]):,} reports", flush=True)
 
-    for shards in (1, 2, 4, 8):
-        shard_path = Path(tempfile.mkdtemp(prefix="pv-bench-shards-"))
-        cluster = {"local_workers": args.workers, "shards": shards, "shard_path": str(shard_path)}
+    def run(settings, label):
         t = time.perf_counter()
-        many = count_pairs(con, ScoreSettings(stratified=True, engine="dask", cluster=cluster), prepared)
-        seconds = time.perf_counter() - t
+        counts = count_pairs(con, settings, prepared)
+        counted = time.perf_counter() - t
+        line = f"{label}: counting {counted:.1f} s"
+        if args.score:
+            t = time.perf_counter()
+            score_counts(counts, settings)
+            scored = time.perf_counter() - t
+            line += f", statistics + MGPS {scored:.1f} s, total {counted + scored:.1f} s"
+        return counts, line
+
+    one, line = run(settings, "one node (DuckDB)")
+    print(f"{line}; {len(one):,} rows, {int(one['n_total'].iloc[0]):,} reports; peak memory of this process "
+          f"{peak_rss_gb():.2f} GB", flush=True)
+    for shards in (int(s) for s in args.shards.split(",") if s):
+        shard_path = Path(tempfile.mkdtemp(prefix="pv-shards-", dir=args.db.parent if args.db else None))
+        cluster = {"local_workers": args.workers, "shards": shards, "shard_path": str(shard_path)}
+        many, line = run(ScoreSettings(stratified=stratified, levels=levels, engine="dask", cluster=cluster),
+                         f"dask, {args.workers} workers, {shards} shard(s)")
         per_shard = [sum(f.stat().st_size for f in shard_path.glob(f"*/shard={i}/*.parquet")) for i in range(shards)]
         parts = db.one(con, "select count(*) from all_part_pair")[0]
-        same = len(many) == len(one) and bool((many["a"].to_numpy() == one["a"].to_numpy()).all())
-        print(f"dask, {args.workers} workers, {shards} shard(s): {seconds:.1f} s; Parquet per shard "
-              f"{max(per_shard) / 1e6:.1f} MB; parts' pair rows summed centrally {parts:,} "
-              f"({parts / len(one):.2f} per final row); same counts: {same}", flush=True)
+        print(f"{line}; Parquet per shard {max(per_shard) / 1e6:.1f} MB; parts' pair rows summed centrally "
+              f"{parts:,} ({parts / len(many):.2f} per final row); same counts and E as one node: {same(one, many)}; "
+              f"peak memory: this process {peak_rss_gb():.2f} GB, largest worker {children_peak_gb():.2f} GB",
+              flush=True)
         shutil.rmtree(shard_path, ignore_errors=True)
-    print(f"peak memory (this process) {peak_rss_gb():.2f} GB")
 
 
 if __name__ == "__main__":

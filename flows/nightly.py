@@ -5,27 +5,30 @@ task that finds the database held by a reader (an analyst's `pv query` or `pv sh
 with backoff up to ``busy_timeout`` seconds (pv.toml), so a reader never breaks a run; analysts who read during
 runs should use the published copy. A run is complete only when its report is in place.
 Run once with ``pv run`` (or ``python flows/nightly.py``); on a schedule with ``pv serve`` or the deployment in
-``prefect.yaml``.
+``prefect.yaml``. With ``engine = "dask"`` the flow starts a DaskTaskRunner (on ``[dask] scheduler``, or a local
+cluster), and every shard that scoring, time to signal and the subgroups count is a task run on its workers.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
 
 from pv import db, runs
 from pv import standardize as pv_standardize
 from pv import validate as pv_validate
 from pv.config import PvConfig, load_config
-from pv.signals import ScoreSettings
+from pv.errors import PvError
+from pv.signals import ScoreSettings, sharded
 from pv.signals import score as pv_score
 
 # Listeners told when a step starts and ends (the command line shows them): (step, seconds or None at the start).
@@ -160,6 +163,45 @@ def publish(database: Database, dest: str) -> str:
     return str(runs.publish_copy(database.path, dest))
 
 
+def _dask_task_runner(cfg: PvConfig):
+    """With ``engine = "dask"``: the DaskTaskRunner the shards run on, connected to ``[dask] scheduler`` or
+    starting a local cluster of ``local_workers`` processes; None otherwise."""
+    if cfg.engine != "dask":
+        return None
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError:
+        raise PvError("engine = \"dask\" needs the optional extra: install pv with `pip install 'pv[dask]'` (or "
+                      "`uv sync --extra dask`) on this machine and every worker.") from None
+    if cfg.dask.scheduler:
+        return DaskTaskRunner(address=cfg.dask.scheduler)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": cfg.dask.local_workers, "threads_per_worker": 1,
+                                          "processes": True, "dashboard_address": None})
+
+
+# Each shard's counting is a task run of the flow, on the DaskTaskRunner's workers (pv.signals.sharded).
+count_shard = task(sharded.shard_parts, name="count one shard", cache_policy=NO_CACHE)
+
+
+@contextmanager
+def _shards_on(task_runner) -> Iterator[None]:
+    """Within this block, pv's sharded counting maps ``count_shard`` over the DaskTaskRunner (started here), after
+    checking that its workers run this pv version; without a runner, nothing changes."""
+    if task_runner is None:
+        yield
+        return
+    with task_runner:
+        sharded.check_versions(task_runner.client)
+
+        def mapper(paths, shards, works, params):
+            futures = task_runner.map(count_shard, {"shard_path": paths, "shard": shards, "work": works,
+                                                    "params": params})
+            return [f.result() for f in futures]
+
+        with sharded.shards_mapped_by(mapper):
+            yield
+
+
 class _Clock:
     """Seconds spent in each step of the flow, stored with the run (signal_run.step_seconds)."""
 
@@ -189,7 +231,7 @@ def nightly_signal_run(inbox: str | None = None, database: str | None = None, co
     db_path = cfg.db_path(database)
     log = get_run_logger()
     target = Database(db_path, cfg.busy_timeout)
-    with runs.run_lock(db_path, wait=wait):
+    with runs.run_lock(db_path, wait=wait), _shards_on(_dask_task_runner(cfg)):
         with _connect(target) as con:
             run_id = runs.start_run(con, cfg)
         clock = _Clock()

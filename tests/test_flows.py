@@ -114,6 +114,41 @@ def test_time_to_signal_is_the_cumulative_table_at_each_quarter_end(prefect, qua
     assert first == min(r[0] for r in rows if r[6])
 
 
+def test_the_flow_on_a_dask_task_runner_gives_the_single_node_results(prefect, quarters, tmp_path):
+    """engine = "dask": the flow starts a DaskTaskRunner (a local cluster of 2 processes), and every shard that
+    scoring, time to signal and the subgroups count is a task run on it; every table equals the one-node run's."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
+
+    results = {}
+    for engine in ("duckdb", "dask"):
+        inbox, db = tmp_path / engine / "inbox", tmp_path / engine / "pv.duckdb"
+        inbox.mkdir(parents=True)
+        for q in quarters:
+            shutil.copy(q, inbox)
+        cfg = config_file(tmp_path / engine, inbox, db)
+        cfg.write_text(f'engine = "{engine}"\n' + cfg.read_text() + "\n[dask]\nlocal_workers = 2\nshards = 3\n")
+        result = prefect(config=str(cfg))
+        tables = {}
+        for table, key in (("drug_event_score", "level, drug, event"),
+                           ("signal_by_quarter", "quarter, level, drug, event"),
+                           ("signal_subgroup", "subgroup_kind, subgroup, level, drug, event")):
+            with duckdb.connect(str(db), read_only=True) as con:
+                tables[table] = con.sql(f"select * exclude (run_id) from {table} order by {key}").df()  # noqa: S608
+        results[engine] = (result, tables)
+    one, many = results["duckdb"], results["dask"]
+    assert many[0]["n_signals"] == one[0]["n_signals"] > 0
+    for table, frame in one[1].items():
+        assert len(frame) > 100, table
+        import pandas as pd
+
+        pd.testing.assert_frame_equal(many[1][table], frame, obj=table)
+    with get_client(sync_client=True) as client:
+        shard_runs = client.read_task_runs(task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_="count one shard")))
+    # 3 shards each for the 2x2 tables, the quarters' changes and the subgroups
+    assert len(shard_runs) == 9 and all(r.state.is_completed() for r in shard_runs)
+
+
 def test_a_failed_run_leaves_the_previous_results(prefect, quarters, tmp_path, monkeypatch):
     inbox, db = tmp_path / "inbox", tmp_path / "pv.duckdb"
     inbox.mkdir()

@@ -1,5 +1,6 @@
 """Counting on a Dask cluster (engine = "dask"): a LocalCluster of 2 worker processes and 4 shards gives exactly the
-single-node tables; rows split without regard to case do not; a worker with another pv version is refused."""
+single-node tables (the 2x2 tables, the subgroup tables and each quarter's changes for time to signal); rows split
+without regard to case do not; a worker with another pv version is refused."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import pytest
 from pv import meddra, standardize
 from pv.errors import PvError
 from pv.ingest import ingest_path
-from pv.signals import ScoreSettings, count_pairs, prepare, sharded
+from pv.signals import ScoreSettings, asof, count_pairs, prepare, sharded
+from pv.signals.subgroups import count_subgroups
 
 SAMPLE = Path(__file__).parent.parent / "sample_data"
 KEY = ["level", "drug", "event"]
@@ -50,6 +52,38 @@ def test_a_local_cluster_counts_exactly_what_one_node_counts(sample):
             <= 1e-12 * one["expected_stratified"]).all()
 
 
+DELTAS = ("pair_delta", "drug_delta", "event_delta", "total_delta", "drug_stratum_delta", "event_stratum_delta",
+          "total_stratum_delta")
+DRUGS = ["ALEMTUZUMAB", "NATALIZUMAB", "RITUXIMAB"]
+
+
+def _subgroups_and_quarters(con, **settings) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    s = ScoreSettings(stratified=True, **settings)
+    prepared = prepare(con, s)
+    count_pairs(con, s, prepared)
+    count_subgroups(con, s, DRUGS)
+    sub = con.sql("select * from drug_event_counts_subgroup").df()
+    quarters = asof.build(con, s, prepared["levels"], say=lambda _m: None)
+    assert len(quarters) == 2
+    deltas = {t: con.sql(f"select * from asof_{t} order by all").df() for t in DELTAS}  # noqa: S608 (fixed names)
+    return sub.sort_values(["subgroup_kind", "subgroup", *KEY]).reset_index(drop=True), deltas
+
+
+def test_subgroup_and_per_quarter_counts_on_a_cluster_equal_one_node(sample):
+    one_sub, one_quarters = _subgroups_and_quarters(sample)
+    many_sub, many_quarters = _subgroups_and_quarters(sample, engine="dask", cluster={"local_workers": 2, "shards": 4})
+    assert set(one_sub["subgroup_kind"]) == {"sex", "age_band"} and set(one_sub["drug"]) == set(DRUGS)
+    assert len(many_sub) == len(one_sub) > 1000
+    for col in ("subgroup_kind", "subgroup", "level", "drug", "event", "a", "b", "c", "d"):
+        assert (many_sub[col] == one_sub[col]).all(), col
+    assert ((many_sub["expected_stratified"] - one_sub["expected_stratified"]).abs()
+            <= 1e-12 * one_sub["expected_stratified"]).all()
+    # each quarter's changes: follow-ups and deletions in the second quarter take counts away again
+    assert (one_quarters["pair_delta"]["delta"] < 0).any() and len(one_quarters["drug_stratum_delta"]) > 0
+    for table in DELTAS:
+        pd.testing.assert_frame_equal(many_quarters[table], one_quarters[table], check_dtype=False, obj=table)
+
+
 def test_rows_split_without_regard_to_case_give_wrong_counts(sample, tmp_path):
     """The negative control: exposures dealt to shards by row, not by case, break the parts' premise (a case's
     drugs and events in one shard), and the reduced table differs from the true one."""
@@ -64,11 +98,8 @@ def test_rows_split_without_regard_to_case_give_wrong_counts(sample, tmp_path):
             folder.mkdir(parents=True)
             part = table.filter(pa.compute.equal(table["shard"], shard)).drop(["shard"])
             pq.write_table(part, folder / "part.parquet")
-    parts = [sharded.shard_parts(str(tmp_path), shard, False) for shard in range(4)]
-    for name in sharded.PARTS:
-        sample.register("incoming_parts", pa.concat_tables([p[name] for p in parts]))
-        sample.execute(f"create or replace temp table all_part_{name} as select * from incoming_parts")  # noqa: S608
-        sample.unregister("incoming_parts")
+    parts = [sharded.shard_parts(str(tmp_path), shard, sharded.COUNTS, {"stratified": False}) for shard in range(4)]
+    sharded.gather_parts(sample, sharded.COUNTS, parts)
     from pv import db
 
     db.execute(sample, "analytics/drug_event_counts")

@@ -136,14 +136,14 @@ def count_pairs(con: duckdb.DuckDBPyConnection, settings: ScoreSettings, prepare
     db.materialize(con, "analytics/pt_level_event", "analysis_pt_level_event", {"pt_key": "analysis_pt_key"},
                    temporary=True)
     db.execute(con, "analytics/analysis_events", {"levels": prepared["levels"]})
-    if settings.engine == "dask":
-        from pv.signals import sharded
+    from pv.signals import sharded
 
+    if settings.engine == "dask":
         sharded.count_on_cluster(con, settings)
     else:   # one shard: the same parts and the same reduction as on a cluster
         db.execute(con, "analytics/shard_inputs", {"stratified": settings.stratified})
         db.execute(con, "analytics/shard_parts", {"stratified": settings.stratified})
-        db.execute(con, "analytics/local_parts")
+        sharded.use_local_parts(con, sharded.COUNTS)
     db.execute(con, "analytics/drug_event_counts")
     return con.sql("select * from drug_event_counts").to_arrow_table().to_pandas()
 

@@ -5,7 +5,8 @@ quarters loaded up to Q), unless a deleted-case list published by Q names it, an
 duplicates as they stood at Q (sql/analytics/asof_versions.sql, asof_duplicates.sql). The earlier versions' cases,
 drugs, events and signatures are built by the standardized layer's own models, so they are coded exactly as the
 current ones are. Counting then follows the run's settings (roles, duplicates, levels, categories, exclusions,
-stratification): asof_delta.sql gives what changes in each table from one quarter to the next, and
+stratification): asof_delta.sql gives what changes in each table from one quarter to the next (summed
+from the parts of shards of case versions: one on one node, many on a Dask cluster), and
 :func:`quarter_tables` adds the changes up, one quarter at a time, over every pair, so that each quarter's
 MGPS prior is fitted on that quarter's whole table, level by level as the run fits its own.
 
@@ -135,8 +136,17 @@ def build(con: duckdb.DuckDBPyConnection, settings, levels: list[str], say: Call
                    temporary=True)
     db.execute(con, "analytics/asof_universe", {"roles": ROLE_SETS[settings.roles], "scope": settings.scope_param()})
     db.materialize(con, "analytics/pt_level_event", "asof_pt_level_event", {"pt_key": "asof_pt_key"}, temporary=True)
-    db.execute(con, "analytics/asof_delta", {"levels": levels, "collapse_duplicates": settings.collapse_duplicates,
+    db.execute(con, "analytics/asof_steps", {"levels": levels, "collapse_duplicates": settings.collapse_duplicates,
                                              "stratified": settings.stratified})
+    from pv.signals import sharded
+
+    if settings.engine == "dask":
+        say("counting each quarter's changes on the Dask cluster")
+        sharded.quarters_on_cluster(con, settings)
+    else:   # one shard: the same parts and the same reduction as on a cluster
+        db.execute(con, "analytics/asof_delta_parts")
+        sharded.use_local_parts(con, sharded.QUARTERS)
+    db.execute(con, "analytics/asof_delta")
     return [r[0] for r in con.execute("select quarter from asof_quarter order by qi").fetchall()]
 
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 from pv import db
 from pv.config import PvConfig
 from pv.signals import MIN_PAIRS_OWN_PRIOR, ROLE_SETS, ScoreSettings, asof, prepare
-from pv.signals.subgroups import record_heterogeneity
+from pv.signals.subgroups import count_subgroups, record_heterogeneity
 from pv.stats import apply_criteria, disproportionality
 from pv.stats.mgps import MGPSPrior
 from pv.stats.onset import onset_summary
@@ -88,8 +88,7 @@ def subgroups(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int, cf
     the test of heterogeneity between the subgroups (``signal_subgroup_heterogeneity``)."""
     if not cfg.drugs_of_interest:
         return 0
-    db.execute(con, "analytics/drug_event_counts_subgroup",
-               {"drugs": list(cfg.drugs_of_interest), "stratified": cfg.stratified})
+    count_subgroups(con, ScoreSettings.from_config(cfg), list(cfg.drugs_of_interest))
     frame = con.sql("select * from drug_event_counts_subgroup").to_arrow_table().to_pandas()
     expected = frame.pop("expected_stratified")
     if cfg.stratified:

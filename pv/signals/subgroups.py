@@ -16,6 +16,24 @@ ALPHA = 0.05
 KEY = ["level", "drug", "event", "subgroup_kind"]
 
 
+def count_subgroups(con: duckdb.DuckDBPyConnection, settings, drugs: list[str]) -> None:
+    """``drug_event_counts_subgroup`` for ``drugs`` over the analysis universe of the last count
+    (:func:`pv.signals.count_pairs`): the parts of one shard on one node, or of many on a Dask cluster, summed by
+    the same SQL."""
+    from pv.signals import sharded
+
+    drug_ids = [r[0] for r in con.execute("select drug_id from analysis_drug where list_contains($drugs, drug)",
+                                          {"drugs": list(drugs)}).fetchall()]
+    if settings.engine == "dask":
+        sharded.subgroups_on_cluster(con, settings, drug_ids)
+    else:   # one shard: the same parts and the same reduction as on a cluster
+        db.execute(con, "analytics/macros")
+        db.execute(con, "analytics/shard_inputs", {"stratified": settings.stratified})
+        db.execute(con, "analytics/subgroup_parts", {"drug_ids": drug_ids})
+        sharded.use_local_parts(con, sharded.SUBGROUPS)
+    db.execute(con, "analytics/drug_event_counts_subgroup", {"stratified": settings.stratified})
+
+
 def record_heterogeneity(con: duckdb.DuckDBPyConnection, run_id: int) -> int:
     """Test every pair of ``drug_event_counts_subgroup``; replaces the run's rows."""
     tables = con.sql("select * from drug_event_counts_subgroup where subgroup <> 'unknown'").to_arrow_table().to_pandas()

@@ -3,40 +3,31 @@
 -- pair counts all restricted to the subgroup's cases. Grain: one row per (subgroup_kind, subgroup, level, drug,
 -- event) with a >= 1. expected_stratified (when $stratified, as in the run's scoring): the sum over the strata
 -- of the subgroup (age band x sex x report year: strata nest in subgroups) of n1.s * n.1s / N_s; null otherwise.
--- Inputs: analysis_exposure, analysis_event, case_report.
--- params: drugs, stratified
+-- The counts are the sums of the shards' parts (subgroup_parts.sql: one shard on one node, many on a Dask
+-- cluster), cross-classified by (sex, age band, report year); each kind of subgroup sums them over the others.
+-- Inputs: all_part_sub_pair, all_part_sub_drug, all_part_sub_event, all_part_sub_total, analysis_drug,
+-- analysis_level_event.
+-- params: stratified
 create or replace table drug_event_counts_subgroup as
--- Every count is taken once, cross-classified by (sex, age band), and each kind of subgroup sums it over the
--- other kind; only the drugs of interest's cases are joined to their events, and the event margins are counted
--- over the events those drugs were reported with: the cost follows those drugs, not the analysis universe.
-with universe as (
-    select distinct case_id from analysis_exposure
-),
-case_group as (
-    select c.case_id, coalesce(c.sex, 'unknown') as sex_group,
-        case when c.age_years is null then 'unknown' when c.age_years < 18 then '0-17'
-             when c.age_years < 45 then '18-44' when c.age_years < 65 then '45-64' when c.age_years < 75 then '65-74'
-             else '75+' end as age_group,
-        coalesce(year(coalesce(c.received_date, c.fda_date))::varchar, 'unknown') as year_group
-    from case_report as c semi join universe using (case_id)
-),
-drug_case as (
-    select x.case_id, x.drug, g.sex_group, g.age_group, g.year_group
-    from analysis_exposure as x inner join case_group as g using (case_id)
-    where list_contains($drugs, x.drug)
-),
-pair_cross as (
-    select ev.level, dc.drug, ev.event, dc.sex_group, dc.age_group, dc.year_group, count(*) as n
-    from drug_case as dc inner join analysis_event as ev using (case_id)
+with pair_cross as (
+    select e.level, d.drug, e.event, p.sex_group, p.age_group, p.year_group, sum(p.n) as n
+    from all_part_sub_pair as p
+    inner join analysis_drug as d using (drug_id)
+    inner join analysis_level_event as e using (event_id)
     group by all
 ),
-total_cross as (select sex_group, age_group, year_group, count(*) as n from case_group group by all),
-drug_cross as (select drug, sex_group, age_group, year_group, count(*) as n from drug_case group by all),
+total_cross as (select sex_group, age_group, year_group, sum(n) as n from all_part_sub_total group by all),
+drug_cross as (
+    select d.drug, p.sex_group, p.age_group, p.year_group, sum(p.n) as n
+    from all_part_sub_drug as p inner join analysis_drug as d using (drug_id)
+    group by all
+),
+-- the event margins of the events the drugs of interest were reported with
 event_cross as (
-    select ev.level, ev.event, g.sex_group, g.age_group, g.year_group, count(*) as n
-    from analysis_event as ev
-    semi join (select distinct level, event from pair_cross) as p using (level, event)
-    inner join case_group as g using (case_id)
+    select e.level, e.event, p.sex_group, p.age_group, p.year_group, sum(p.n) as n
+    from all_part_sub_event as p
+    semi join (select distinct event_id from all_part_sub_pair) as w using (event_id)
+    inner join analysis_level_event as e using (event_id)
     group by all
 ),
 -- each stratum's share of the expected count of each pair, summed per (sex, age band)

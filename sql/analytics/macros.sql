@@ -1,11 +1,15 @@
 -- Macros of the analytics layer (pv.signals.prepare defines them for each scoring connection).
+-- age_band, sex_group, report_year: the cells subgroups and strata are made of (unknown when not reported).
+create or replace temp macro age_band(age_years) as
+    case when age_years is null then 'unknown' when age_years < 18 then '0-17' when age_years < 45 then '18-44'
+         when age_years < 65 then '45-64' when age_years < 75 then '65-74' else '75+' end;
+create or replace temp macro sex_group(sex) as coalesce(sex, 'unknown');
+create or replace temp macro report_year(received_date, fda_date) as
+    coalesce(year(coalesce(received_date, fda_date))::varchar, 'unknown');
+
 -- case_stratum: the stratum of a case for stratified expected counts: age band x sex x report year.
 create or replace temp macro case_stratum(age_years, sex, received_date, fda_date) as
-    concat_ws('|',
-        case when age_years is null then 'unknown' when age_years < 18 then '0-17' when age_years < 45 then '18-44'
-             when age_years < 65 then '45-64' when age_years < 75 then '65-74' else '75+' end,
-        coalesce(sex, 'unknown'),
-        coalesce(year(coalesce(received_date, fda_date))::varchar, 'unknown'));
+    concat_ws('|', age_band(age_years), sex_group(sex), report_year(received_date, fda_date));
 
 -- case_in_scope: whether a case (or case version) belongs to the comparison population a run's scope defines
 -- (pv.signals.Scope): serious only, a received-date period, countries, reporter qualification, report sources
