@@ -44,8 +44,8 @@ def apply_criteria(scores: pd.DataFrame, criteria: dict[str, list[Condition]] | 
     in place of nothing: returns a new frame. NaN never meets a condition."""
     criteria = CRITERIA if criteria is None else criteria
     out = scores.copy()
-    met_names = np.full(len(out), "", dtype=object)
-    for name, conditions in criteria.items():
+    met_code = np.zeros(len(out), dtype=np.int64)     # bit i: meets the i-th criterion
+    for i, (name, conditions) in enumerate(criteria.items()):
         if not name.isidentifier():
             raise PvError(f"criterion name {name!r} must be a plain identifier (letters, digits, _).")
         mask = np.ones(len(out), dtype=bool)
@@ -58,6 +58,10 @@ def apply_criteria(scores: pd.DataFrame, criteria: dict[str, list[Condition]] | 
             with np.errstate(invalid="ignore"):
                 mask &= _OPS[op](col, float(value)) & ~np.isnan(col)
         out[f"meets_{name}"] = mask
-        met_names = np.where(mask, np.where(met_names == "", name, met_names + "," + name), met_names)
-    out["criteria_met"] = met_names
+        met_code |= mask.astype(np.int64) << i
+    # the names joined once per combination that occurs, not once per pair
+    codes, inverse = np.unique(met_code, return_inverse=True)
+    names = list(criteria)
+    joined = np.array([",".join(n for i, n in enumerate(names) if code >> i & 1) for code in codes], dtype=object)
+    out["criteria_met"] = joined[inverse.reshape(-1)] if len(out) else np.array([], dtype=object)
     return out

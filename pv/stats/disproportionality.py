@@ -106,9 +106,11 @@ def ror_lower_judged(a, b, c, d, *, z: float = Z_975):
     """
     a, b, c, d = _cells(a, b, c, d)
     zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)
-    _, plain, _ = ror(a, b, c, d, z=z)
-    _, corrected, _ = ror(a, b, c, d, z=z, continuity_correction=0.5)
-    return np.where(zero, corrected, plain), zero
+    _, lower, _ = ror(a, b, c, d, z=z)
+    if zero.any():
+        at = np.flatnonzero(zero)
+        lower[at] = ror(a[at], b[at], c[at], d[at], z=z, continuity_correction=0.5)[1]
+    return lower, zero
 
 
 def chi2_yates(a, b, c, d):

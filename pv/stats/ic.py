@@ -31,9 +31,10 @@ References
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import digamma, gammaincinv, polygamma
+from scipy.special import digamma, gammaincinv
 
 from pv.stats.disproportionality import Z_975
+from pv.stats.special import trigamma
 
 LN2 = np.log(2.0)
 
@@ -61,6 +62,5 @@ def bcpnn_ic(a, b, c, d, *, z: float = Z_975):
     r1 = 1 + a
     r2 = n - a - 1 + (2 + n) ** 2 / (q1 * p1)
     e_ic = (digamma(r1) - digamma(r1 + r2) - (digamma(p1) - digamma(p1 + p2) + digamma(q1) - digamma(q1 + q2))) / LN2
-    trigamma = lambda x: polygamma(1, x)  # noqa: E731
     v_ic = (trigamma(r1) - trigamma(r1 + r2) + trigamma(p1) - trigamma(p1 + p2) + trigamma(q1) - trigamma(q1 + q2)) / LN2**2
     return e_ic, e_ic - z * np.sqrt(v_ic)

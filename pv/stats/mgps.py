@@ -27,10 +27,11 @@ likelihood wins and the diagnostics say how many starts reached it. The mixture 
 the component with the smaller weight is reported first (p <= 0.5), as in openEBGM's published CAERS fit. Above
 ``squash_above`` distinct points the starts search data squashed as DuMouchel & Pregibon (2001) propose (exact
 counts; expected counts pooled within 100 quantile bins of each count): a few thousand points, however large the
-table, so that eight starts cost little. The best of them is then polished on every distinct point until the exact
-likelihood converges, so the optimum and the likelihood reported are always the exact ones (benchmarks/bench_vigipy.py:
-the same optimum as searching the full table, at a quarter of the time). Each likelihood evaluation
-computes the gamma-function terms once per distinct count, not once per pair (the counts take few values).
+table, so that eight starts cost little. The best of them is then polished on every distinct point by Newton's
+method with the analytic Hessian (pv.stats.mgps_likelihood, pv.stats.newton), which from so close converges in a
+few evaluations, so the optimum and the likelihood reported are always the exact ones (benchmarks/bench_vigipy.py).
+Each likelihood evaluation computes the gamma-function terms once per distinct count, not once per pair (the
+counts take few values).
 
 References
 ----------
@@ -50,6 +51,8 @@ from scipy.optimize import minimize
 from scipy.special import digamma, expit, gammainc, gammaincinv, gammaln, logit
 
 from pv.errors import PvError
+from pv.stats.mgps_likelihood import Points, log_nb, objective, objective_hessian
+from pv.stats.newton import minimize_newton
 
 # openEBGM's exploreHypers defaults, then the published CAERS-like shape and its mirror, then flat ones.
 DEFAULT_STARTS = (
@@ -63,6 +66,9 @@ DEFAULT_STARTS = (
     (1.0, 1.0, 1.0, 0.5, 0.5),
 )
 _BOUND = 12.0   # |log α|, |log β| <= 12 keeps the gamma functions finite
+# The starts' search stops at a relative change of 1e-10: its optimum is only where Newton's method takes over
+# (pv.stats.newton, to 1e-12), and closer than the 1e-3 within which starts are counted as agreeing.
+SEARCH_FTOL = 1e-10
 POINT_MASS_SHAPE = 1e4   # a gamma with shape above this has a coefficient of variation under 1 %
 
 
@@ -92,77 +98,11 @@ class MGPSPrior:
         return asdict(self)
 
 
-def _log_nb(n, e, alpha, beta):
-    """log f(n; α, β, E) and log f(0), vectorized over n, e."""
-    log_r = -np.log1p(e / beta)                  # log(β/(β+E))
-    log_q = np.log(e) - np.log(beta + e)         # log(E/(β+E))
-    log_f = gammaln(alpha + n) - gammaln(alpha) - gammaln(n + 1) + alpha * log_r + n * log_q
-    return log_f, alpha * log_r, log_r
-
-
-@dataclass(frozen=True)
-class _Points:
-    """The points a likelihood runs on, with what every evaluation would otherwise recompute: the counts take few
-    distinct values, so the gamma-function terms of Eq. 5 and its gradient are evaluated once per distinct count
-    and gathered (``index``), and log E once for all."""
-
-    n: np.ndarray
-    e: np.ndarray
-    w: np.ndarray
-    log_e: np.ndarray
-    n_distinct: np.ndarray
-    index: np.ndarray
-
-    @classmethod
-    def of(cls, n, e, w) -> _Points:
-        n, e, w = (np.asarray(v, dtype=float) for v in (n, e, w))
-        n_distinct, index = np.unique(n, return_inverse=True)
-        return cls(n, e, w, np.log(e), n_distinct, index.reshape(-1))
-
-
-def _component(pts: _Points, alpha, beta):
-    """Truncated log-density log f*(n) and its gradient wrt (log α, log β)."""
-    n, e = pts.n, pts.e
-    log_r = -np.log1p(e / beta)                  # log(β/(β+E)) = log f(0) / α
-    log_q = pts.log_e - np.log(beta + e)         # log(E/(β+E))
-    u = pts.n_distinct
-    log_f = (gammaln(alpha + u) - gammaln(alpha) - gammaln(u + 1))[pts.index] + alpha * log_r + n * log_q   # Eq. 5
-    log_p0 = alpha * log_r
-    p0 = np.exp(log_p0)
-    one_m_p0 = -np.expm1(log_p0)
-    log_fs = log_f - np.log(one_m_p0)            # log(1 − f(0)), accurate when f(0) -> 1
-    ratio = p0 / one_m_p0                        # f(0) / (1 − f(0))
-    d_alpha = (digamma(alpha + u) - digamma(alpha))[pts.index] + log_r + ratio * log_r
-    d_beta = alpha / beta - (alpha + n) / (beta + e) + ratio * alpha * e / (beta * (beta + e))
-    return log_fs, d_alpha * alpha, d_beta * beta
-
-
-def _objective(x, pts: _Points):
-    a1, b1, a2, b2 = np.exp(x[:4])
-    p = expit(x[4])
-    w = pts.w
-    l1, ga1, gb1 = _component(pts, a1, b1)
-    l2, ga2, gb2 = _component(pts, a2, b2)
-    m = np.maximum(l1, l2)
-    s1, s2 = p * np.exp(l1 - m), (1 - p) * np.exp(l2 - m)
-    total = s1 + s2
-    log_l = m + np.log(total)
-    w1, w2 = s1 / total, s2 / total
-    nll = -np.sum(w * log_l)
-    grad = -np.array([
-        np.sum(w * w1 * ga1), np.sum(w * w1 * gb1), np.sum(w * w2 * ga2), np.sum(w * w2 * gb2),
-        np.sum(w * (w1 / p - w2 / (1 - p))) * p * (1 - p),
-    ])
-    if not np.isfinite(nll):
-        return 1e300, np.zeros(5)
-    return nll, grad
-
-
 def neg_log_likelihood(theta, observed, expected) -> float:
     """−log L of θ = (α1, β1, α2, β2, p) on pairs with N ≥ 1, truncated at N ≥ 1 (openEBGM's ``negLL``)."""
     n, e = _checked(observed, expected)
     x = np.concatenate([np.log(np.asarray(theta[:4], float)), [logit(theta[4])]])
-    return float(_objective(x, _Points.of(n, e, np.ones_like(n)))[0])
+    return float(objective(x, Points.of(n, e, np.ones_like(n)))[0])
 
 
 def _checked(observed, expected):
@@ -182,16 +122,30 @@ def _checked(observed, expected):
     return n, e
 
 
-def squash(n, e, *, max_exact_n: int = 50, bins: int = 2000):
+def squash(n, e, *, max_exact_n: int = 50, bins: int = 2000, high_bands: int | None = None):
     """Pool pairs with the same count into ``bins`` quantile bins of log E (DuMouchel & Pregibon 2001).
 
-    Returns (n, e, weight). Counts above ``max_exact_n`` and counts with few pairs are kept one by one.
-    """
+    Returns (n, e, weight). Counts above ``max_exact_n`` and counts with few pairs are kept one by one; with
+    ``high_bands``, the counts above ``max_exact_n`` are pooled too, into that many log-spaced bands of the count,
+    each cut into ``bins`` quantile bins of E, with the mean count and the mean E of each bin (a coarser table to
+    search on: the count is then no longer a whole number)."""
     out_n, out_e, out_w = [], [], []
     big = n > max_exact_n
-    out_n.append(n[big])
-    out_e.append(e[big])
-    out_w.append(np.ones(int(big.sum())))
+    if high_bands and big.sum() > high_bands * bins:
+        band = np.floor(np.log(n[big] / max_exact_n) / np.log(n[big].max() / max_exact_n) * (high_bands - 1e-9))
+        order = np.lexsort((e[big], band))
+        bn, be, bb = n[big][order], e[big][order], band[order]
+        starts = np.flatnonzero(np.r_[True, np.diff(bb) != 0])
+        for s, t in zip(starts, np.r_[starts[1:], bb.size], strict=True):
+            edges = np.unique(np.linspace(0, t - s, bins + 1).astype(int))
+            counts = np.diff(edges)
+            out_n.append(np.add.reduceat(bn[s:t], edges[:-1]) / counts)
+            out_e.append(np.add.reduceat(be[s:t], edges[:-1]) / counts)
+            out_w.append(counts.astype(float))
+    else:
+        out_n.append(n[big])
+        out_e.append(e[big])
+        out_w.append(np.ones(int(big.sum())))
     small_n, small_e = n[~big], e[~big]
     order = np.lexsort((small_e, small_n))
     small_n, small_e = small_n[order], small_e[order]
@@ -227,22 +181,34 @@ def unique_pairs(n, e):
 
 
 def fit_mgps(observed, expected, *, starts=DEFAULT_STARTS, squash_above: int = 10_000, squash_bins: int = 100,
-             maxiter: int = 500, polish: bool = True) -> MGPSPrior:
+             maxiter: int = 500, polish: bool = True, distinct=None) -> MGPSPrior:
     """Fit the two-gamma mixture prior by maximum likelihood (N ≥ 1, truncated). See the module docstring.
     Above ``squash_above`` distinct (N, E) points the starts search the squashed table (``squash_bins`` bins of
     E per count), and the best optimum is polished on every distinct point. ``polish=False`` keeps the optimum of
-    the squashed data (DuMouchel & Pregibon's estimate); the likelihood reported is always the exact one."""
+    the squashed data (DuMouchel & Pregibon's estimate); the likelihood reported is always the exact one.
+    ``distinct``: :func:`unique_pairs` of these pairs, when the caller has it already."""
     n, e = _checked(observed, expected)
-    un, ue, uw, _ = unique_pairs(n, e)                   # exact: the same likelihood on fewer points
+    if distinct is None:
+        un, ue, uw, _ = unique_pairs(n, e)               # exact: the same likelihood on fewer points
+    else:                                                # the caller's, of every pair: those with N >= 1
+        keep = distinct[0] >= 1
+        un, ue, uw = (v[keep] for v in distinct[:3])
     squashed = un.size > squash_above
     sn, se, sw = squash(n, e, bins=squash_bins) if squashed else (un, ue, uw)
-    search, exact = _Points.of(sn, se, sw), _Points.of(un, ue, uw)
-    bounds = [(-_BOUND, _BOUND)] * 4 + [(-15.0, 15.0)]
+    search, exact = Points.of(sn, se, sw), Points.of(un, ue, uw)
+    refine = None
+    if squashed and sn.size > squash_above:
+        # many distinct large counts (each kept exactly): the starts search a coarser table, whose large counts
+        # are pooled as well, and the best of them is refined on the squashed one
+        refine, search = search, Points.of(*squash(n, e, bins=squash_bins, high_bands=50))
+    upper = np.array([_BOUND] * 4 + [15.0])
+    lower = -upper
+    bounds = list(zip(lower, upper, strict=True))
     tried = []
     for start in starts:
         x0 = np.concatenate([np.log(np.asarray(start[:4], float)), [logit(start[4])]])
-        res = minimize(_objective, x0, args=(search,), jac=True, method="L-BFGS-B", bounds=bounds,
-                       options={"maxiter": maxiter, "ftol": 1e-12, "gtol": 1e-7})
+        res = minimize(objective, x0, args=(search,), jac=True, method="L-BFGS-B", bounds=bounds,
+                       options={"maxiter": maxiter, "ftol": SEARCH_FTOL, "gtol": 1e-5})
         tried.append({"start": [float(v) for v in start], "x": res.x, "nll": float(res.fun),
                       "converged": bool(res.success), "iterations": int(res.nit), "message": str(res.message)})
     finite = [t for t in tried if np.isfinite(t["nll"]) and t["nll"] < 1e299]
@@ -254,11 +220,18 @@ def fit_mgps(observed, expected, *, starts=DEFAULT_STARTS, squash_above: int = 1
     best = min(finite, key=lambda t: t["nll"])
     x = best["x"]
     converged = best["converged"]
-    if squashed and polish:   # polish on the exact likelihood (distinct points, weighted)
-        res = minimize(_objective, x, args=(exact,), jac=True, method="L-BFGS-B", bounds=bounds,
-                       options={"maxiter": maxiter, "ftol": 1e-12, "gtol": 1e-7})
+    if refine is not None:
+        res = minimize_newton(lambda x: objective_hessian(x, refine), x, lower, upper, maxiter=maxiter)
         x, converged = res.x, bool(res.success) or converged
-    nll = float(_objective(x, exact)[0])
+    if polish or not squashed:
+        # polish on the exact likelihood (distinct points, weighted); above 10 times the squashed points, first on
+        # data squashed 20 times finer, so that the costly exact steps start next to their optimum
+        if squashed and un.size > 10 * sn.size:
+            fine = Points.of(*squash(n, e, bins=20 * squash_bins))
+            x = minimize_newton(lambda x: objective_hessian(x, fine), x, lower, upper, maxiter=maxiter).x
+        res = minimize_newton(lambda x: objective_hessian(x, exact), x, lower, upper, maxiter=maxiter)
+        x, converged = res.x, bool(res.success) or converged
+    nll = float(objective(x, exact)[0])
     agreeing = sum(t["nll"] - best["nll"] <= 1e-3 for t in finite)
     a1, b1, a2, b2 = (float(v) for v in np.exp(x[:4]))
     p = float(expit(x[4]))
@@ -281,9 +254,9 @@ def fit_mgps(observed, expected, *, starts=DEFAULT_STARTS, squash_above: int = 1
     if not converged:
         warnings.append("the optimizer stopped before its convergence test passed; "
                         f"{agreeing} of {len(finite)} starts reached the same likelihood.")
-    return MGPSPrior(a1, b1, a2, b2, p, nll, converged, int(n.size), int(sn.size),
-                     ("L-BFGS-B (squashed, then polished on all pairs)" if polish else "L-BFGS-B (squashed)")
-                     if squashed else "L-BFGS-B",
+    return MGPSPrior(a1, b1, a2, b2, p, nll, converged, int(n.size), int(search.n.size),
+                     ("L-BFGS-B (squashed), then Newton on all pairs" if polish else "L-BFGS-B (squashed)")
+                     if squashed else "L-BFGS-B, then Newton",
                      int(agreeing), diagnostics, warnings)
 
 
@@ -293,43 +266,53 @@ def _theta_list(x) -> list[float]:
 
 def posterior_weight(prior: MGPSPrior, n, e):
     """Q_n: posterior probability that λ comes from the first component (Eq. 6, untruncated)."""
-    l1, _, _ = _log_nb(n, e, prior.alpha1, prior.beta1)
-    l2, _, _ = _log_nb(n, e, prior.alpha2, prior.beta2)
+    l1, _, _ = log_nb(n, e, prior.alpha1, prior.beta1)
+    l2, _, _ = log_nb(n, e, prior.alpha2, prior.beta2)
     return expit(np.log(prior.p) + l1 - np.log1p(-prior.p) - l2)
 
 
-def ebgm_scores(prior: MGPSPrior, observed, expected, quantiles=(0.05, 0.95)):
-    """EBGM and the posterior quantiles (default EB05, EB95). Returns (ebgm, q_low, q_high)."""
+def ebgm_scores(prior: MGPSPrior, observed, expected, quantiles=(0.05, 0.95), *, distinct=None):
+    """EBGM and the posterior quantiles (default EB05, EB95). Returns (ebgm, q_low, q_high). ``distinct``: the
+    result of :func:`unique_pairs` on these pairs, when the caller has it already."""
     n_all = np.asarray(observed, dtype=float)
     e_all = np.asarray(expected, dtype=float)
-    n, e, _, inverse = unique_pairs(n_all, e_all)        # exact: scores depend on (n, E) only
+    n, e, _, inverse = distinct if distinct is not None else unique_pairs(n_all, e_all)   # scores depend on (n, E)
     with np.errstate(divide="ignore", invalid="ignore"):
         qn = posterior_weight(prior, n, e)
         k1, r1 = prior.alpha1 + n, prior.beta1 + e
         k2, r2 = prior.alpha2 + n, prior.beta2 + e
         e_log = qn * (digamma(k1) - np.log(r1)) + (1 - qn) * (digamma(k2) - np.log(r2))    # Eq. 9
         ebgm = np.exp(e_log)                                                                 # Eq. 10-11
-        limits = tuple(_mixture_quantile(q, qn, k1, r1, k2, r2)[inverse] for q in quantiles)
+        counts, by_count = np.unique(n, return_inverse=True)
+        limits = tuple(_mixture_quantile(q, qn, prior, counts, by_count, r1, r2)[inverse] for q in quantiles)
     return (ebgm[inverse], *limits)
 
 
-def _mixture_quantile(prob, qn, k1, r1, k2, r2, tol=1e-12, max_iter=60):
-    """x with qn·P(k1, r1·x) + (1 − qn)·P(k2, r2·x) = prob, vectorized (bracketed Newton on log x)."""
-    x1 = gammaincinv(k1, prob) / r1
-    x2 = gammaincinv(k2, prob) / r2
-    lo, hi = np.log(np.minimum(x1, x2)), np.log(np.maximum(x1, x2))
-    u = np.where(qn >= 0.5, np.log(x1), np.log(x2))
-    active = np.flatnonzero(hi - lo > tol)
+def _mixture_quantile(prob, qn, prior: MGPSPrior, counts, by_count, r1, r2, tol=1e-12, max_iter=60):
+    """x with qn·P(k1, r1·x) + (1 − qn)·P(k2, r2·x) = prob, k_i = α_i + n, vectorized: bracketed Newton on log x,
+    from the quantile of the component that carries the posterior. What depends on the count only (each
+    component's quantile of the unit-rate gamma, log Γ(k)) is computed once per distinct count (``counts``,
+    gathered by ``by_count``). A point whose weight on the other component is below 1e-15 has that component's
+    quantile as its answer: the mixture's distribution function differs from it by less than the weight there."""
+    k1_d, k2_d = prior.alpha1 + counts, prior.alpha2 + counts
+    unit1, unit2 = gammaincinv(k1_d, prob)[by_count], gammaincinv(k2_d, prob)[by_count]
+    lg1, lg2 = gammaln(k1_d), gammaln(k2_d)
+    log_x1, log_x2 = np.log(unit1) - np.log(r1), np.log(unit2) - np.log(r2)
+    lo, hi = np.minimum(log_x1, log_x2), np.maximum(log_x1, log_x2)
+    u = np.where(qn >= 0.5, log_x1, log_x2)
+    mixed = (np.minimum(qn, 1 - qn) > 1e-15) & (hi - lo > tol)
+    active = np.flatnonzero(mixed)
     it = 0
     while active.size and it < max_iter:
         it += 1
         ua, loa, hia = u[active], lo[active], hi[active]
-        qa, ka1, ra1, ka2, ra2 = qn[active], k1[active], r1[active], k2[active], r2[active]
+        c = by_count[active]
+        qa, ka1, ra1, ka2, ra2 = qn[active], k1_d[c], r1[active], k2_d[c], r2[active]
         x = np.exp(ua)
         g = qa * gammainc(ka1, ra1 * x) + (1 - qa) * gammainc(ka2, ra2 * x) - prob
         # density wrt u = log x: x·f(x), each gamma pdf computed in log space
-        d1 = np.exp(ka1 * np.log(ra1 * x) - ra1 * x - gammaln(ka1))
-        d2 = np.exp(ka2 * np.log(ra2 * x) - ra2 * x - gammaln(ka2))
+        d1 = np.exp(ka1 * np.log(ra1 * x) - ra1 * x - lg1[c])
+        d2 = np.exp(ka2 * np.log(ra2 * x) - ra2 * x - lg2[c])
         dg = qa * d1 + (1 - qa) * d2
         loa = np.where(g < 0, ua, loa)
         hia = np.where(g > 0, ua, hia)

@@ -8,7 +8,7 @@ import pandas as pd
 from pv.errors import PvError
 from pv.stats.disproportionality import chi2_yates, expected_count, prr, ror, ror_lower_judged
 from pv.stats.ic import bcpnn_ic, ic_noren
-from pv.stats.mgps import MGPSPrior, ebgm_scores, fit_mgps
+from pv.stats.mgps import MGPSPrior, ebgm_scores, fit_mgps, unique_pairs
 
 SCORE_COLUMNS = ["n", "expected", "prr", "prr_lower", "prr_upper", "ror", "ror_lower", "ror_upper", "ror_lower_judged",
                  "is_haldane", "chi2_yates", "ic", "ic025", "ic975", "ebgm", "eb05", "eb95", "ic_bcpnn", "ic025_bcpnn"]
@@ -45,8 +45,9 @@ def disproportionality(
     out["ic"], out["ic025"], out["ic975"] = ic_noren(a, expected)
     out["ic_bcpnn"], out["ic025_bcpnn"] = bcpnn_ic(a, b, c, d)
     if mgps and len(out):
-        prior = prior or fit_mgps(a, expected)
-        out["ebgm"], out["eb05"], out["eb95"] = ebgm_scores(prior, a, expected)
+        distinct = unique_pairs(a, expected)     # the fit and the scores depend on the distinct (a, E) only
+        prior = prior or fit_mgps(a, expected, distinct=distinct)
+        out["ebgm"], out["eb05"], out["eb95"] = ebgm_scores(prior, a, expected, distinct=distinct)
     else:
         out["ebgm"] = out["eb05"] = out["eb95"] = np.nan
     out.attrs["mgps_prior"] = prior
