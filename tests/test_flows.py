@@ -124,7 +124,7 @@ def test_the_flow_on_a_dask_task_runner_gives_the_single_node_results(prefect, q
     for engine in ("duckdb", "dask"):
         inbox, db = tmp_path / engine / "inbox", tmp_path / engine / "pv.duckdb"
         inbox.mkdir(parents=True)
-        for q in quarters:
+        for q in quarters[:2]:      # two quarters: time to signal has a quarter before the last
             shutil.copy(q, inbox)
         cfg = config_file(tmp_path / engine, inbox, db)
         cfg.write_text(f'engine = "{engine}"\n' + cfg.read_text() + "\n[dask]\nlocal_workers = 2\nshards = 3\n")

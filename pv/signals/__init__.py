@@ -183,13 +183,17 @@ def score_counts(counts: pd.DataFrame, settings: ScoreSettings, say: Callable[[s
             pt_prior = prior
         priors[level] = {"source": source, **prior.as_dict()}
         say(f"scoring {len(part):,} {level}-level pairs")
-        scored = disproportionality(work, prior=prior, continuity_correction=settings.continuity_correction)
-        frames.append(scored)
+        # work is this function's own frame: the statistics are added to it rather than to a copy (at 20 M
+        # reports the PT table alone has 7 M rows)
+        frames.append(disproportionality(work, prior=prior, continuity_correction=settings.continuity_correction,
+                                         copy=False))
+        del part, work, expected, e_fit
     if not frames:
         raise PvError("No drug-event pair to score: is the standardized layer empty?")
+    scores = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    frames.clear()
     # the presets always (drug_event_score has a column for each), then any custom criteria
-    scores = apply_criteria(pd.concat(frames, ignore_index=True), {**CRITERIA, **settings.criteria})
-    return scores, priors
+    return apply_criteria(scores, {**CRITERIA, **settings.criteria}, copy=False), priors
 
 
 def score(con: duckdb.DuckDBPyConnection, settings: ScoreSettings | None = None,
@@ -205,7 +209,9 @@ def score(con: duckdb.DuckDBPyConnection, settings: ScoreSettings | None = None,
     cat = db.one(con, "select any_value(file_name), any_value(file_version), any_value(file_sha256) from event_category_term")
     n_reports = int(counts["n_total"].iloc[0]) if len(counts) else 0
     columns = [c for c in db.table_columns(con, "drug_event_score") if c != "run_id"]
-    scores["criteria_met"] = [s.split(",") if s else [] for s in scores["criteria_met"]]
+    # one list per combination of criteria met, shared by the pairs that meet it
+    lists = {joined: joined.split(",") if joined else [] for joined in scores["criteria_met"].unique()}
+    scores["criteria_met"] = scores["criteria_met"].map(lists)
     scores.attrs = {}
     table = pa.Table.from_pandas(scores[columns], preserve_index=False)
     say("writing scores")

@@ -105,7 +105,8 @@ def use_local_parts(con: duckdb.DuckDBPyConnection, work: Work) -> None:
 def _worker_duckdb_config() -> dict:
     """DuckDB's settings in a worker: its threads and a memory cap that fit the Dask worker (several share a node),
     PV_MEMORY_LIMIT when set; DuckDB spills to disk beyond the cap."""
-    config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+              "enable_progress_bar": False}    # a worker's output is not a terminal anyone reads
     try:
         from distributed import get_worker
         worker = get_worker()

@@ -39,11 +39,13 @@ CRITERIA: dict[str, list[Condition]] = {
 _OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
 
-def apply_criteria(scores: pd.DataFrame, criteria: dict[str, list[Condition]] | None = None) -> pd.DataFrame:
-    """Add a boolean ``meets_<name>`` column per criterion and ``criteria_met`` (names joined by ','),
-    in place of nothing: returns a new frame. NaN never meets a condition."""
+def apply_criteria(scores: pd.DataFrame, criteria: dict[str, list[Condition]] | None = None, *,
+                   copy: bool = True) -> pd.DataFrame:
+    """Add a boolean ``meets_<name>`` column per criterion and ``criteria_met`` (names joined by ','); returns a
+    new frame, or with ``copy=False`` adds them to ``scores`` (a frame the caller owns) and returns it. NaN never
+    meets a condition."""
     criteria = CRITERIA if criteria is None else criteria
-    out = scores.copy()
+    out = scores.copy() if copy else scores
     met_code = np.zeros(len(out), dtype=np.int64)     # bit i: meets the i-th criterion
     for i, (name, conditions) in enumerate(criteria.items()):
         if not name.isidentifier():

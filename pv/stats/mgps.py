@@ -200,7 +200,7 @@ def fit_mgps(observed, expected, *, starts=DEFAULT_STARTS, squash_above: int = 1
     if squashed and sn.size > squash_above:
         # many distinct large counts (each kept exactly): the starts search a coarser table, whose large counts
         # are pooled as well, and the best of them is refined on the squashed one
-        refine, search = search, Points.of(*squash(n, e, bins=squash_bins, high_bands=50))
+        refine, search = search, Points.of(*squash(n, e, bins=min(squash_bins, 100), high_bands=50))
     upper = np.array([_BOUND] * 4 + [15.0])
     lower = -upper
     bounds = list(zip(lower, upper, strict=True))

@@ -20,6 +20,7 @@ def disproportionality(
     prior: MGPSPrior | None = None,
     continuity_correction: float = 0.0,
     mgps: bool = True,
+    copy: bool = True,
 ) -> pd.DataFrame:
     """Return ``counts`` with every statistic added.
 
@@ -27,6 +28,7 @@ def disproportionality(
     instance a stratified E) is used for IC and EBGM when present; otherwise E = (a+b)(a+c)/N. The MGPS prior
     is fitted on these pairs unless ``prior`` is given; ``mgps=False`` skips EBGM (the columns are NaN).
     ``continuity_correction`` applies to PRR and ROR only (see :mod:`pv.stats.disproportionality`).
+    ``copy=False`` adds the columns to ``counts`` itself (a frame the caller owns), which saves a copy of it.
     """
     missing = [c for c in ("a", "b", "c", "d") if c not in counts.columns]
     if missing:
@@ -34,7 +36,7 @@ def disproportionality(
     a, b, c, d = (counts[k].to_numpy(dtype=float) for k in ("a", "b", "c", "d"))
     if np.any(np.isnan(np.r_[a, b, c, d])) or np.any(np.r_[a, b, c, d] < 0):
         raise PvError("disproportionality: a, b, c, d must be non-negative counts without missing values.")
-    out = counts.copy()
+    out = counts.copy() if copy else counts
     out["n"] = a + b + c + d
     expected = counts["expected"].to_numpy(dtype=float) if "expected" in counts.columns else expected_count(a, b, c, d)
     out["expected"] = expected
