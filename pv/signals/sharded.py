@@ -74,6 +74,7 @@ def shard_parts(shard_path: str, shard: int, work: Work, params: dict) -> dict[s
     parts SQL."""
     con = duckdb.connect(config=_worker_duckdb_config())
     try:
+        con.execute("set enable_progress_bar = false")    # a worker's output is not a terminal anyone reads
         db.execute(con, "analytics/macros")
         for folder, table in work.inputs.items():
             files = Path(shard_path) / folder / f"shard={shard}"
@@ -90,7 +91,7 @@ def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Drop a temp view or table of that (fixed) name, whichever it is (DuckDB refuses to drop one as the other)."""
     for kind in ("view", "table"):
         try:
-            con.execute(f"drop {kind} if exists {name}")
+            con.execute(f"drop {kind} if exists {name}")  # noqa: S608 (fixed names)
         except duckdb.CatalogException:
             pass
 
@@ -105,8 +106,7 @@ def use_local_parts(con: duckdb.DuckDBPyConnection, work: Work) -> None:
 def _worker_duckdb_config() -> dict:
     """DuckDB's settings in a worker: its threads and a memory cap that fit the Dask worker (several share a node),
     PV_MEMORY_LIMIT when set; DuckDB spills to disk beyond the cap."""
-    config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
-              "enable_progress_bar": False}    # a worker's output is not a terminal anyone reads
+    config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
     try:
         from distributed import get_worker
         worker = get_worker()
