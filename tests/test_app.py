@@ -170,3 +170,30 @@ def test_data_quality_and_a_runs_report_files_but_nothing_else(workbench, tmp_pa
                   "/runs/1/files/nothing.csv"):
         assert client.get(probe).status_code == 404, probe
     assert "No report folder for run 2" in client.get("/runs/2/files").text
+
+
+def test_the_line_listing_reads_reports_by_row_and_survives_a_rebuilt_layer(tmp_path):
+    """A signal's cases are read by the case_report rows they were counted from; when those rows no longer hold
+    them (the standardized layer rebuilt by a run that then failed), the listing falls back to case_id and is the
+    same."""
+    from pv import db
+    from pv.signals import review
+
+    rows = ["report_id,drug,event,sex,age_years,received_date"]
+    rows += [f"{i},{'DRUGX' if i % 3 == 0 else 'DRUGY'},{'EVENTA' if i % 2 else 'EVENTB'},F,40,2021-0{1 + i % 9}-01"
+             for i in range(1, 301)]
+    (tmp_path / "r.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    con = duckdb.connect(str(tmp_path / "pv.duckdb"))
+    ingest_report_csv(con, tmp_path / "r.csv", source_name="src")
+    runs.run_in_process(con, PvConfig(drugs_of_interest=["DRUGX"], signal_criteria=["ror025"], labels=[]))
+    key = {"level": "pt", "drug": "DRUGX", "event": "EVENTA"}
+    expected = db.query(con, "app/signal_cases_scan", {**key, "max_cases": 500}).to_pylist()
+    assert len(expected) == 50 and expected == review._line_listing(con, key)
+    hinted = db.query(con, "app/signal_cases", key)
+    by_row = db.query(con, "app/reports_by_row", {"rowids": hinted["report_rowid"].to_pylist(), "max_cases": 500})
+    assert sorted(by_row["case_id"].to_pylist()) == sorted(r["case_id"] for r in expected)
+    con.execute("create or replace table case_report as select * from case_report order by case_id desc")
+    moved = db.query(con, "app/reports_by_row", {"rowids": hinted["report_rowid"].to_pylist(), "max_cases": 500})
+    assert sorted(moved["case_id"].to_pylist()) != sorted(r["case_id"] for r in expected)    # the rows moved
+    assert review._line_listing(con, key) == expected
+    con.close()

@@ -60,6 +60,19 @@ class SignalPage:
     onset: dict | None = None
 
 
+def _line_listing(con: duckdb.DuckDBPyConnection, key: dict) -> list[dict]:
+    """The pair's cases, the most recent first (at most MAX_CASES): their reports read by the rows they were
+    counted from, when every row still holds its case; else (scored by an earlier pv, or the layer rebuilt since)
+    by case_id, which scans case_report."""
+    if "report_rowid" in db.table_columns(con, "analysis_case"):
+        hinted = db.query(con, "app/signal_cases", key)
+        rows = db.query(con, "app/reports_by_row", {"rowids": hinted["report_rowid"].to_pylist(),
+                                                    "max_cases": len(hinted)}).to_pylist()
+        if {r["case_id"] for r in rows} == set(hinted["case_id"].to_pylist()):
+            return rows[:MAX_CASES]
+    return db.query(con, "app/signal_cases_scan", {**key, "max_cases": MAX_CASES}).to_pylist()
+
+
 def signal_page(con: duckdb.DuckDBPyConnection, store: Path | None, level: str, drug: str,
                 event: str) -> SignalPage | None:
     """One pair's page, or None when the latest run did not score it."""
@@ -67,8 +80,9 @@ def signal_page(con: duckdb.DuckDBPyConnection, store: Path | None, level: str, 
     stats = db.query(con, "app/signal_detail", key).to_pylist()
     if not stats:
         return None
-    cases = (db.query(con, "app/signal_cases", {**key, "max_cases": MAX_CASES}).to_pylist()
-             if db.table_exists(con, "analysis_case") else [])
+    cases = []
+    if db.table_exists(con, "analysis_case"):
+        cases = _line_listing(con, key)
     trend = db.query(con, "app/signal_trend", key).to_pylist() if db.table_exists(con, "signal_by_quarter") else []
     subgroups = db.query(con, "app/signal_subgroups", key).to_pylist() if db.table_exists(con, "signal_subgroup") \
         else []

@@ -4,7 +4,9 @@
 -- when $collapse_duplicates, and within the run's $scope: case_in_scope (serious only, received period,
 -- countries, reporters, report sources), a background of drugs (reports with any of them in $roles), a background
 -- of indications (reports with a drug given for one of them: scope_indication_case) and drugs whose reports are
--- left out (unmasking)); analysis_drug: every ingredient in $roles; analysis_exposure_key:
+-- left out (unmasking)), with the row of case_report it was counted from (report_rowid: a hint for fetching
+-- a few cases' reports without scanning case_report, checked against case_id where used); analysis_drug: every
+-- ingredient in $roles; analysis_exposure_key:
 -- (case, drug); analysis_pt_key (temp): each coded term (PT text and code; an unmatched term has no code) once.
 -- Inputs: case_report, case_duplicate, case_drug, case_event, case_indication, meddra_term, excluded_pt.
 -- params: roles, collapse_duplicates, scope
@@ -13,7 +15,7 @@ select * from background_indication_cases('case_indication', struct_extract($sco
 
 create or replace table analysis_case as
 with kept_case as (
-    select case_id from case_report as c
+    select case_id, c.rowid as report_rowid from case_report as c
     where not ($collapse_duplicates and case_id in (select case_id from case_duplicate where not is_retained))
       and case_in_scope(c.is_serious, coalesce(c.received_date, c.fda_date), c.country, c.reporter_occupation,
                         c.report_sources, $scope)
@@ -41,8 +43,10 @@ event_case as (
     semi join kept_case using (case_id)
     anti join excluded_pt as x on x.pt = e.pt
 )
-select case_id, (row_number() over ())::integer as case_key
-from drug_case semi join event_case using (case_id);
+select k.case_id, (row_number() over ())::integer as case_key, k.report_rowid
+from kept_case as k
+semi join drug_case using (case_id)
+semi join event_case using (case_id);
 
 create or replace table analysis_drug as
 select (row_number() over (order by drug))::integer as drug_id, drug
