@@ -187,7 +187,8 @@ def test_the_line_listing_reads_reports_by_row_and_survives_a_rebuilt_layer(tmp_
     ingest_report_csv(con, tmp_path / "r.csv", source_name="src")
     runs.run_in_process(con, PvConfig(drugs_of_interest=["DRUGX"], signal_criteria=["ror025"], labels=[]))
     key = {"level": "pt", "drug": "DRUGX", "event": "EVENTA"}
-    expected = db.query(con, "app/signal_cases_scan", {**key, "max_cases": 500}).to_pylist()
+    case_ids = db.query(con, "app/signal_cases", key)["case_id"].to_pylist()
+    expected = db.query(con, "app/reports_by_case", {"case_ids": case_ids, "max_cases": 500}).to_pylist()
     assert len(expected) == 50 and expected == review._line_listing(con, key)
     hinted = db.query(con, "app/signal_cases", key)
     by_row = db.query(con, "app/reports_by_row", {"rowids": hinted["report_rowid"].to_pylist(), "max_cases": 500})

@@ -138,12 +138,8 @@ def count_pairs(con: duckdb.DuckDBPyConnection, settings: ScoreSettings, prepare
     db.execute(con, "analytics/analysis_events", {"levels": prepared["levels"]})
     from pv.signals import sharded
 
-    if settings.engine == "dask":
-        sharded.count_on_cluster(con, settings)
-    else:   # one shard: the same parts and the same reduction as on a cluster
-        db.execute(con, "analytics/shard_inputs", {"stratified": settings.stratified})
-        db.execute(con, "analytics/shard_parts", {"stratified": settings.stratified})
-        sharded.use_local_parts(con, sharded.COUNTS)
+    # one reduction of additive parts, whether the parts come from a cluster's shards or from one node
+    sharded.compute_parts(con, settings, sharded.COUNTS, {"stratified": settings.stratified})
     db.execute(con, "analytics/drug_event_counts")
     return con.sql("select * from drug_event_counts").to_arrow_table().to_pandas()
 

@@ -142,10 +142,7 @@ def build(con: duckdb.DuckDBPyConnection, settings, levels: list[str], say: Call
 
     if settings.engine == "dask":
         say("counting each quarter's changes on the Dask cluster")
-        sharded.quarters_on_cluster(con, settings)
-    else:   # one shard: the same parts and the same reduction as on a cluster
-        db.execute(con, "analytics/asof_delta_parts")
-        sharded.use_local_parts(con, sharded.QUARTERS)
+    sharded.compute_parts(con, settings, sharded.QUARTERS, {})
     db.execute(con, "analytics/asof_delta")
     return [r[0] for r in con.execute("select quarter from asof_quarter order by qi").fetchall()]
 

@@ -64,13 +64,14 @@ def _line_listing(con: duckdb.DuckDBPyConnection, key: dict) -> list[dict]:
     """The pair's cases, the most recent first (at most MAX_CASES): their reports read by the rows they were
     counted from, when every row still holds its case; else (scored by an earlier pv, or the layer rebuilt since)
     by case_id, which scans case_report."""
-    if "report_rowid" in db.table_columns(con, "analysis_case"):
-        hinted = db.query(con, "app/signal_cases", key)
-        rows = db.query(con, "app/reports_by_row", {"rowids": hinted["report_rowid"].to_pylist(),
-                                                    "max_cases": len(hinted)}).to_pylist()
-        if {r["case_id"] for r in rows} == set(hinted["case_id"].to_pylist()):
+    pair_cases = db.query(con, "app/signal_cases", key)
+    case_ids = pair_cases["case_id"].to_pylist()
+    if "report_rowid" in pair_cases.column_names:
+        rows = db.query(con, "app/reports_by_row", {"rowids": pair_cases["report_rowid"].to_pylist(),
+                                                    "max_cases": len(case_ids)}).to_pylist()
+        if {r["case_id"] for r in rows} == set(case_ids):
             return rows[:MAX_CASES]
-    return db.query(con, "app/signal_cases_scan", {**key, "max_cases": MAX_CASES}).to_pylist()
+    return db.query(con, "app/reports_by_case", {"case_ids": case_ids, "max_cases": MAX_CASES}).to_pylist()
 
 
 def signal_page(con: duckdb.DuckDBPyConnection, store: Path | None, level: str, drug: str,

@@ -43,29 +43,36 @@ class Work:
     """One kind of sharded work: an export that cuts a table set into shards (``export``, writing each input under
     its folder, with a zero-row ``schema.parquet`` of its columns), the name each input has in the parts' SQL
     (``inputs``: folder -> table), the SQL a worker runs on one shard (``parts_sql``), and the part tables it
-    leaves (``part_<name>``), which the caller sums (as ``all_part_<name>``)."""
+    leaves (``part_<name>``), which the caller sums (as ``all_part_<name>``). On one node the whole is one shard:
+    ``local_inputs`` names the tables in place and the same parts' SQL runs on them."""
 
     export: str
     inputs: dict[str, str]
     parts_sql: str
     parts: tuple[str, ...]
+    units: str                      # the table of the units shards are made of (no more shards than its rows)
+    local_inputs: str | None        # on one node, the SQL that names the inputs as the parts' SQL reads them
+    stratified_inputs: bool         # whether the export and the local inputs take the run's stratification
 
 
 # the 2x2 tables' parts: a, the margins, N, per stratum (drug_event_counts.sql sums them)
 COUNTS = Work("analytics/shard_export",
               {"exposure": "shard_exposure", "event": "shard_event", "case": "shard_case"},
               "analytics/shard_parts",
-              ("pair", "drug", "event", "total", "stratum", "drug_stratum", "event_stratum"))
+              ("pair", "drug", "event", "total", "stratum", "drug_stratum", "event_stratum"),
+              "analysis_case", "analytics/shard_inputs", True)
 # the subgroup tables' parts, by sex x age band x report year (drug_event_counts_subgroup.sql sums them)
 SUBGROUPS = Work(COUNTS.export, COUNTS.inputs, "analytics/subgroup_parts",
-                 ("sub_pair", "sub_drug", "sub_event", "sub_total"))
+                 ("sub_pair", "sub_drug", "sub_event", "sub_total"), "analysis_case", "analytics/shard_inputs",
+                 True)
 # the per-quarter changes of the 2x2 tables, for time to signal (asof_delta.sql sums them)
 QUARTERS = Work("analytics/asof_shard_export",
                 {"case_delta": "asof_case_delta", "exposure": "asof_exposure", "event": "asof_event",
                  "stratum": "asof_stratum"},
                 "analytics/asof_delta_parts",
                 ("pair_delta", "drug_delta", "event_delta", "total_delta", "drug_stratum_delta",
-                 "event_stratum_delta", "total_stratum_delta"))
+                 "event_stratum_delta", "total_stratum_delta"),
+                "asof_version_key", None, False)      # asof_steps.sql leaves the inputs under these names
 PARTS = COUNTS.parts
 
 
@@ -225,21 +232,16 @@ def gather_parts(con: duckdb.DuckDBPyConnection, work: Work, parts: list[dict[st
             con.unregister("incoming_parts")
 
 
-def count_on_cluster(con: duckdb.DuckDBPyConnection, settings) -> int:
-    """The 2x2 tables' parts (COUNTS) from shards of whole cases."""
-    n_cases = db.one(con, "select count(*) from analysis_case")[0]
-    return on_cluster(con, settings, COUNTS, {"stratified": settings.stratified},
-                      {"stratified": settings.stratified}, n_cases)
-
-
-def subgroups_on_cluster(con: duckdb.DuckDBPyConnection, settings, drug_ids: list[int]) -> int:
-    """The subgroup tables' parts (SUBGROUPS) from shards of whole cases."""
-    n_cases = db.one(con, "select count(*) from analysis_case")[0]
-    return on_cluster(con, settings, SUBGROUPS, {"stratified": settings.stratified}, {"drug_ids": drug_ids},
-                      n_cases)
-
-
-def quarters_on_cluster(con: duckdb.DuckDBPyConnection, settings) -> int:
-    """The per-quarter changes' parts (QUARTERS) from shards of whole case versions."""
-    n_versions = db.one(con, "select count(*) from asof_version_key")[0]
-    return on_cluster(con, settings, QUARTERS, {}, {}, n_versions)
+def compute_parts(con: duckdb.DuckDBPyConnection, settings, work: Work, params: dict) -> None:
+    """The work's parts as ``all_part_<name>``, for its reduction: on a Dask cluster with ``engine = "dask"``, else
+    here, the whole as one shard, with the same parts' SQL. ``params``: the parts' SQL's."""
+    stratified = {"stratified": settings.stratified} if work.stratified_inputs else {}
+    if settings.engine == "dask":
+        n_units = db.one(con, f"select count(*) from {work.units}")[0]  # noqa: S608 (fixed names)
+        on_cluster(con, settings, work, stratified, params, n_units)
+        return
+    db.execute(con, "analytics/macros")
+    if work.local_inputs:
+        db.execute(con, work.local_inputs, stratified)
+    db.execute(con, work.parts_sql, params)
+    use_local_parts(con, work)

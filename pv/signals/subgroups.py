@@ -24,13 +24,7 @@ def count_subgroups(con: duckdb.DuckDBPyConnection, settings, drugs: list[str]) 
 
     drug_ids = [r[0] for r in con.execute("select drug_id from analysis_drug where list_contains($drugs, drug)",
                                           {"drugs": list(drugs)}).fetchall()]
-    if settings.engine == "dask":
-        sharded.subgroups_on_cluster(con, settings, drug_ids)
-    else:   # one shard: the same parts and the same reduction as on a cluster
-        db.execute(con, "analytics/macros")
-        db.execute(con, "analytics/shard_inputs", {"stratified": settings.stratified})
-        db.execute(con, "analytics/subgroup_parts", {"drug_ids": drug_ids})
-        sharded.use_local_parts(con, sharded.SUBGROUPS)
+    sharded.compute_parts(con, settings, sharded.SUBGROUPS, {"drug_ids": drug_ids})
     db.execute(con, "analytics/drug_event_counts_subgroup", {"stratified": settings.stratified})
 
 

@@ -1,6 +1,7 @@
 -- The pair's cases in the run's analysis universe, for the workbench's line listing (pv.signals.review): each
--- case_id with the case_report row it was counted from (report_rowid), found on the numbered analysis tables
--- (the drug's cases intersected with the event's). app/reports_by_row.sql then reads those rows.
+-- case_id with, when the run recorded it, the case_report row it was counted from (report_rowid; a database
+-- scored by an earlier pv has none), found on the numbered analysis tables (the drug's cases intersected with the
+-- event's). app/reports_by_row.sql, or app/reports_by_case.sql, then reads their reports.
 -- params: level, drug, event
 with pair_case as (
     select x.case_key
@@ -11,4 +12,4 @@ with pair_case as (
     from analysis_event_key as v
     where v.event_id = (select event_id from analysis_level_event where level = $level and event = $event)
 )
-select k.case_id, k.report_rowid from pair_case as p inner join analysis_case as k using (case_key);
+select k.* exclude (case_key) from pair_case as p inner join analysis_case as k using (case_key);
