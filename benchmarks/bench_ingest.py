@@ -5,7 +5,9 @@
 
 Data is generated once by `pv synth` into bench_data/<reports>x<quarters>/ and reused. Targets (issue 2):
 one quarter of 400,000 reports ingested and standardized in <= 60 s with peak memory <= 4 GB; 20 M reports in
-<= 30 min.
+<= 30 min. Issue 15 asks for ingest + standardize within 4x a bare scan of the same files: `--bare` also times
+DuckDB's `read_csv` of the extracted files (every column as text, no quoting) into a database file and into memory,
+and prints both ratios.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import argparse
 import os
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
+import duckdb
 from _common import ROOT, peak_rss_gb
 
 from pv import db, standardize, synth  # noqa: E402
@@ -29,6 +33,7 @@ def main() -> None:
     ap.add_argument("--start", default="2013Q1")
     ap.add_argument("--data", type=Path, default=None)
     ap.add_argument("--db", type=Path, default=None)
+    ap.add_argument("--bare", action="store_true", help="also time a bare DuckDB scan of the same files")
     args = ap.parse_args()
 
     data = args.data or ROOT / "bench_data" / f"{args.reports}x{args.quarters}"
@@ -61,6 +66,28 @@ def main() -> None:
           f"{counts['case_event']:,} event rows)")
     print(f"total:       {t_ingest + t_std:8.1f} s   peak RSS {peak_rss_gb():.2f} GB   "
           f"db {os.path.getsize(db_path) / 1e9:.2f} GB   cores {os.cpu_count()}")
+    if args.bare:
+        for target in ("file", "memory"):
+            t_bare = bare_scan(data, Path(tmp), target)
+            print(f"bare scan into a database {target}: {t_bare:6.1f} s   pv is {(t_ingest + t_std) / t_bare:.1f}x")
+
+
+def bare_scan(data: Path, tmp: Path, target: str) -> float:
+    """DuckDB's read_csv of every extracted file, all columns as text, into tables: the floor pv is compared to."""
+    folder = tmp / "extracted"
+    for zip_path in sorted(data.glob("*.zip")):
+        with zipfile.ZipFile(zip_path) as zf:
+            zf.extractall(folder / zip_path.stem)
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".txt" and p.stem[:4].isalpha()
+                   and not p.name.upper().startswith("PV_"))
+    db_path = tmp / f"bare-{time.monotonic_ns()}.duckdb"
+    t = time.perf_counter()
+    con = duckdb.connect(str(db_path) if target == "file" else ":memory:")
+    for i, path in enumerate(files):
+        con.execute(f"create table t{i} as select * from read_csv($path, delim = '$', header = true, "  # noqa: S608
+                    "all_varchar = true, quote = '', escape = '', null_padding = true)", {"path": str(path)})
+    con.close()
+    return time.perf_counter() - t
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from conftest import (
     AERS_2004Q1,
     CAERS_ROWS,
     FAERS_2017Q2,
+    FIXTURES,
     count,
     demo_row,
     drug_row,
@@ -405,3 +406,54 @@ def test_dollar_parser_counts_fields_with_trailing_dollar():
     assert parsed.table.column("pt").to_pylist() == ["Rash", "Fever"]
     assert parsed.table.column("caseid").to_pylist() == [None, None]
     assert [(b.line_no, b.reason) for b in parsed.bad_rows] == [(4, "expected 2 fields, found 3")]
+
+
+@pytest.mark.parametrize("zip_name", ["faers_ascii_2017q2.zip", "aers_ascii_2004q1.zip"])
+def test_native_reader_gives_the_careful_parsers_table_on_real_files(zip_name, monkeypatch):
+    """The fast path (pyarrow's CSV reader) must read a clean real file exactly as the line-by-line parser does,
+    and must be the path taken for it; a file with anything to repair goes the careful way (the next test)."""
+    import duckdb
+
+    from pv import db
+    from pv.ingest import dollar
+    from pv.ingest.faers import LINEAGE, ensure_schema
+    from pv.ingest.layout import KINDS, RAW_TABLE
+    from pv.ingest.sources import discover
+
+    con = duckdb.connect()
+    ensure_schema(con)
+    (source,) = discover(FIXTURES / "faers_excerpts" / zip_name)
+    careful_only = dollar._read_clean
+    n_native = 0
+    for kind in (k for k in KINDS if k in source.members):
+        columns = [c for c in db.table_columns(con, RAW_TABLE[kind]) if c not in (*LINEAGE, "line_no")]
+        data, label = source.read(kind), source.label(kind)
+        n_native += careful_only(data, kind, label) is not None
+        native = dollar.parse_dollar_file(data, kind, label, columns)
+        monkeypatch.setattr(dollar, "_read_clean", lambda *_args: None)
+        careful = dollar.parse_dollar_file(data, kind, label, columns)
+        monkeypatch.setattr(dollar, "_read_clean", careful_only)
+        assert native.table.num_rows > 0 and native.table.equals(careful.table), label
+        assert (native.header, native.mapped, native.bad_rows) == (careful.header, careful.mapped, careful.bad_rows)
+    assert n_native == len([k for k in KINDS if k in source.members])
+
+
+@pytest.mark.parametrize("body", [
+    b"1$1$Rash$\n2$2$Fever\n",                       # one row without the trailing $ the first row has
+    b"1$1$Rash$\n\n2$2$Fever$\n",                   # a blank line
+    b"1$1$Rash$\n2$2$Fi\xe8vre$\n",                 # latin-1
+    b"1$1$Rash$\n2$2$Fe\rver$\n",                   # a lone carriage return inside a value
+    b"1$1$Ra\n$\n2$2$Fever$\n",                     # a line broken by an embedded newline
+    b"1$1$Rash$\nx$2$Fever$\n",                     # a key that is not a number
+])
+def test_files_with_anything_to_repair_give_the_careful_parsers_result(body, monkeypatch):
+    from pv.ingest import dollar
+
+    data = b"primaryid$caseid$pt$\n" + body
+    columns = ["primaryid", "caseid", "pt", "drug_rec_act", "extra_fields"]
+    native = dollar.parse_dollar_file(data, "reac", "REAC.TXT", columns)
+    monkeypatch.setattr(dollar, "_read_clean", lambda *_args: None)
+    careful = dollar.parse_dollar_file(data, "reac", "REAC.TXT", columns)
+    assert native.table.equals(careful.table)
+    assert (native.bad_rows, native.n_rejoined, native.n_latin1_lines) == \
+        (careful.bad_rows, careful.n_rejoined, careful.n_latin1_lines)

@@ -16,15 +16,23 @@ What real files do, and what happens here:
 
 Empty fields become nulls; every other value is kept exactly as delivered. There is no quoting in these files
 (a ``"`` is data), so no quote handling.
+
+Most files have none of those problems, and pyarrow's multithreaded CSV reader reads them about eight times faster
+than splitting lines in Python: :func:`parse_dollar_file` tries it first and takes the careful path above for any
+file the reader cannot take whole (a bad row, a broken line, a blank line, bytes that are not UTF-8). Both paths
+give the same table for a clean file; the careful one alone decides what is wrong with a file that is not.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from pv.errors import InputRefused
 from pv.ingest.layout import ALIASES, NUMERIC_KEYS, PHANTOM_RE, REQUIRED
@@ -110,6 +118,11 @@ def parse_header(line: str, kind: str, file_label: str) -> tuple[list[str], list
 
 def parse_dollar_file(data: bytes, kind: str, file_label: str, known_columns: list[str]) -> ParsedFile:
     """Parse one quarterly file of ``kind`` (demo, drug, ...). ``known_columns``: the raw table's columns."""
+    clean = _read_clean(data, kind, file_label)
+    if clean is not None:
+        delivered, mapped, table = clean
+        table, key_bad = _check_keys(table, kind, lambda: decode_lines(data)[0])
+        return ParsedFile(_conform(table, known_columns), delivered, mapped, key_bad)
     lines, n_latin1 = decode_lines(data)
     if not lines or not lines[0].strip():
         raise InputRefused(f"{file_label}: the file is empty or its first line is blank; expected a header.")
@@ -150,11 +163,54 @@ def parse_dollar_file(data: bytes, kind: str, file_label: str, known_columns: li
         table = pa.concat_tables(
             [table, _columns(pc.split_pattern(extra, "$"), mapped, pa.array(rejoined_line, pa.int64()))]
         ).sort_by("line_no")
-    table, key_bad = _check_keys(table, kind, lines)
+    table, key_bad = _check_keys(table, kind, lambda: lines)
     bad_rows.extend(key_bad)
     table = _conform(table, known_columns)
     return ParsedFile(table, delivered, mapped, sorted(bad_rows, key=lambda b: b.line_no), len(rejoined_text),
                       n_latin1)
+
+
+def _read_clean(data: bytes, kind: str, file_label: str) -> tuple[list[str], list[str], pa.Table] | None:
+    """(delivered names, raw names, table) of a file whose every data row is well formed, read natively; None for
+    any other file. Well formed here is the careful path's rule applied to the whole file at once: every row has
+    the header's fields, or every row has them plus the empty one after a trailing ``$`` (as the first row has);
+    every byte is UTF-8; no line is blank."""
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    end = data.find(b"\n")
+    if end < 0:
+        return None
+    second = data.find(b"\n", end + 1)
+    try:
+        header = data[start:end].decode("utf-8").rstrip("\r")
+        first_row = data[end + 1:second if second > 0 else len(data)].decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        return None
+    # the reader reads an empty line as a row of nulls where the careful path skips it
+    if not header.strip() or b"\n\n" in data or b"\n\r\n" in data:
+        return None
+    delivered, mapped = parse_header(header, kind, file_label)
+    trailing = first_row.count("$") == len(mapped) and first_row.endswith("$")
+    names = [*mapped, "__after_last_dollar"] if trailing else mapped
+    try:
+        table = pa_csv.read_csv(
+            pa.BufferReader(pa.py_buffer(data)[start:]),
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            # a lone \r ends a row for this reader but not for the careful path: such a row breaks the field count
+            parse_options=pa_csv.ParseOptions(delimiter="$", quote_char=False, escape_char=False,
+                                              newlines_in_values=False, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                  strings_can_be_null=True, null_values=[""]),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None                       # a row of another width, or not UTF-8
+    if table.num_rows == 0:
+        return None
+    if trailing:
+        if table["__after_last_dollar"].null_count != table.num_rows:
+            return None
+        table = table.drop_columns(["__after_last_dollar"])
+    line_no = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
+    return delivered, mapped, table.combine_chunks().append_column("line_no", line_no)
 
 
 def _try_rejoin(lines, i, n_fields, ok, width) -> tuple[str | None, int]:
@@ -184,7 +240,7 @@ def _columns(parts: pa.Array, mapped: list[str], line_no: pa.Array) -> pa.Table:
     return pa.table(cols)
 
 
-def _check_keys(table: pa.Table, kind: str, lines: list[str]) -> tuple[pa.Table, list[BadRow]]:
+def _check_keys(table: pa.Table, kind: str, all_lines: Callable[[], list[str]]) -> tuple[pa.Table, list[BadRow]]:
     bad = pa.array([False] * table.num_rows) if table.num_rows else pa.array([], pa.bool_())
     reasons: dict[int, str] = {}
     for key in NUMERIC_KEYS[kind]:
@@ -197,6 +253,7 @@ def _check_keys(table: pa.Table, kind: str, lines: list[str]) -> tuple[pa.Table,
         bad = pc.or_(bad, not_num)
     if not reasons:
         return table, []
+    lines = all_lines()
     rows = [BadRow(ln, lines[ln - 1], reason, "parse.key_not_numeric") for ln, reason in reasons.items()]
     return table.filter(pc.invert(bad)), rows
 

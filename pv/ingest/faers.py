@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -111,6 +112,10 @@ def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progre
             "a quarter needs at least DEMO, DRUG and REAC. Is the download complete?"
         )
     check_synthetic_mix(con, f"{source.path} ({source.quarter})", source.is_synthetic, mix_synthetic)
+    if validate:
+        from pv import validate as pv_validate  # pandas and GX: only a load that validates pays their import
+
+        pv_validate.start_loading()   # overlaps the import of Great Expectations with parsing
 
     parsed: dict[str, pa.Table] = {}
     bad: list[tuple[str, str, BadRow]] = []
@@ -144,17 +149,20 @@ def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progre
                 db.execute(con, "raw/delete_quarter", {"quarter": source.quarter}, {"raw_table": raw_table})
             con.execute("delete from quarantine where quarter = $q", {"q": source.quarter}).fetchall()
         rows: dict[str, int] = {}
-        for kind, table in parsed.items():
-            _append(con, RAW_TABLE[kind], table, load_id, source.quarter, source.label(kind), sha)
-            rows[kind] = table.num_rows
-        if deleted is not None:
-            _append(con, "raw_deleted_case", deleted, load_id, source.quarter, source.label("delete"), sha)
-            rows["deleted"] = deleted.num_rows
-        _quarantine(con, bad, load_id, source.quarter)
         n_validation_bad = 0
-        if validate:
-            say(f"{source.quarter}: validating")
-            n_validation_bad = _validate(con, load_id, source, [RAW_TABLE[k] for k in parsed], bad, max_bad_rate)
+        with _validator(load_id) if validate else nullcontext() as validator:
+            for kind, table in parsed.items():
+                _append(con, RAW_TABLE[kind], table, load_id, source.quarter, source.label(kind), sha)
+                rows[kind] = table.num_rows
+                if validator:   # its suite runs on a worker thread while the next table is written
+                    validator.add(con, RAW_TABLE[kind])
+            if deleted is not None:
+                _append(con, "raw_deleted_case", deleted, load_id, source.quarter, source.label("delete"), sha)
+                rows["deleted"] = deleted.num_rows
+            _quarantine(con, bad, load_id, source.quarter)
+            if validator:
+                say(f"{source.quarter}: validating")
+                n_validation_bad = _validate(con, validator, load_id, source, bad, max_bad_rate)
         seconds = time.perf_counter() - t0
         status = "replaced" if previous else "loaded"
         message = (f"{source.quarter} re-issued: replaced load(s) {', '.join(str(p[0]) for p in previous)}"
@@ -194,12 +202,18 @@ def _missing_columns(mapped: list[str], kind: str, source: QuarterSource) -> lis
             for c in missing]
 
 
-def _validate(con, load_id: int, source: QuarterSource, tables: list[str], parse_bad: list, max_bad_rate: float) -> int:
-    """Validate the load inside its transaction; quarantine critical failures or refuse the load. Returns the
-    number of rows quarantined by validation."""
+def _validator(load_id: int):
     from pv import validate as pv_validate
 
-    result = pv_validate.validate_load(con, load_id, tables)
+    return pv_validate.LoadValidator(load_id)
+
+
+def _validate(con, validator, load_id: int, source: QuarterSource, parse_bad: list, max_bad_rate: float) -> int:
+    """Finish validating the load inside its transaction; quarantine critical failures or refuse the load.
+    Returns the number of rows quarantined by validation."""
+    from pv import validate as pv_validate
+
+    result = validator.result()
     total = result.n_rows + len(parse_bad)
     rate = (result.n_critical_rows + len(parse_bad)) / total if total else 0.0
     if rate > max_bad_rate:

@@ -172,6 +172,10 @@ def ingest_icsr_file(con: duckdb.DuckDBPyConnection, path: str | Path, fmt: str 
                             message=f"{path.name} is already loaded (load {same[0]}); nothing to do.")
     synthetic = _is_synthetic(path) if is_synthetic is None else is_synthetic
     check_synthetic_mix(con, str(path), synthetic, mix_synthetic)
+    if validate:
+        from pv import validate as pv_validate
+
+        pv_validate.start_loading()   # overlaps the import of Great Expectations with parsing
     counts = dict.fromkeys(TABLES, 0)
     formats: set[str] = set()
     n_reports = 0

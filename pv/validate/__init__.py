@@ -1,8 +1,9 @@
 """Validation with Great Expectations: suites as data (``expectations/*.json``), one evaluator, every result kept.
 
 Each load is validated as one batch per raw table: the load's rows are pulled from DuckDB as Arrow and handed to
-pandas (``sql/validate/batch_<table>.sql`` adds the derived columns the expectations read), then validated
-against the table's suite. (GX's SQL datasource does not work against DuckDB: GX issues #10738 and #11579.)
+pandas, then validated against the table's suite (:mod:`pv.validate.suites`). (GX's SQL datasource does not work
+against DuckDB: GX issues #10738 and #11579.) While an ingest writes a load's tables, the suites of the tables
+already written run on a worker thread (:class:`LoadValidator`): GX's work in Python overlaps DuckDB's writing.
 
 Severity lives in each expectation's ``meta``:
 
@@ -11,164 +12,38 @@ Severity lives in each expectation's ``meta``:
   passes the threshold (default 5 %) is refused whole;
 * ``warning`` — the rows pass; the failure is counted.
 
-Every expectation's outcome is stored in ``validation_result``, with the full GX result JSON. Great Expectations
-is imported only here, so commands that do not validate do not pay its import time.
+Every expectation's outcome is stored in ``validation_result``, with the full GX result JSON.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass, field
-from functools import cache
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from pv import db
 from pv.errors import PvError
+from pv.validate.suites import (
+    DEFAULT_THRESHOLD,
+    ICSR_SUITES,
+    RAW_SUITES,
+    SAMPLE_VALUES,
+    STANDARDIZED_SUITES,
+    Outcome,
+    batch_frame,
+    expectations_dir,
+    load_suite,
+    run_suite,
+    start_loading,
+)
 
-RAW_SUITES = ("raw_demo", "raw_drug", "raw_reac", "raw_outc", "raw_ther", "raw_indi", "raw_rpsr")
-ICSR_SUITES = ("raw_icsr_report", "raw_icsr_drug", "raw_icsr_reaction", "raw_icsr_lab")
-STANDARDIZED_SUITES = ("case_report", "case_drug", "case_event")
-DEFAULT_THRESHOLD = 0.05
-SAMPLE_VALUES = 10
-
-
-def expectations_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent.parent / "expectations", here.parent / "_expectations"):
-        if candidate.is_dir():
-            return candidate
-    raise PvError("The expectations/ folder was not found next to the package; reinstall pv.")
-
-
-@cache
-def load_suite(name: str) -> dict:
-    path = expectations_dir() / f"{name}.json"
-    try:
-        doc = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise PvError(f"{path}: cannot read the expectation suite ({exc}).") from exc
-    for i, exp in enumerate(doc.get("expectations", [])):
-        severity = exp.get("meta", {}).get("severity")
-        if severity not in {"critical", "warning"}:
-            raise PvError(f"{path}: expectations[{i}] ({exp.get('type')}) needs meta.severity 'critical' or "
-                          f"'warning', not {severity!r}.")
-    return doc
-
-
-@dataclass
-class Outcome:
-    """One expectation's result on one batch."""
-
-    suite: str
-    expectation: str                 # type and column, e.g. expect_column_values_to_be_in_set(role_cod)
-    severity: str
-    rationale: str
-    success: bool
-    element_count: int
-    unexpected_count: int
-    unexpected_percent: float
-    sample_values: list
-    failed_lines: list[int] = field(default_factory=list)        # line_no of the failing rows
-    failed_values: list = field(default_factory=list)
-    result_json: str = ""
-
-
-@cache
-def _gx():
-    import logging
-
-    import great_expectations as gx  # noqa: PLC0415 (deliberately lazy: ~7 s import)
-
-    for name in ("great_expectations", "great_expectations.data_context.types.base"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-    context = gx.get_context(mode="ephemeral")
-    # no tqdm bars on the terminal: pv shows its own progress
-    context.variables.progress_bars = {"globally": False, "metric_calculations": False}
-    source = context.data_sources.add_pandas("pv")
-    return gx, source
-
-
-def run_suite(name: str, frame: pd.DataFrame) -> list[Outcome]:
-    """Validate ``frame`` against suite ``name``; failing rows are identified by their ``line_no`` column
-    (or ``case_id`` on the standardized layer)."""
-    gx, source = _gx()
-    doc = load_suite(name)
-    suite = gx.ExpectationSuite(name=doc["name"], expectations=[
-        {"type": e["type"], "kwargs": e["kwargs"], "meta": e.get("meta", {})} for e in doc["expectations"]
-    ])
-    asset_name = f"{name}_{id(frame)}"
-    asset = source.add_dataframe_asset(asset_name)
-    try:
-        batch = asset.add_batch_definition_whole_dataframe("batch").get_batch(batch_parameters={"dataframe": frame})
-        key = "line_no" if "line_no" in frame.columns else "case_id"
-        result = batch.validate(suite, result_format={"result_format": "COMPLETE",
-                                                      "unexpected_index_column_names": [key]})
-    finally:
-        source.delete_asset(asset_name)
-        # GX keeps every batch's DataFrame in the datasource's execution engine (BatchManager.batch_data_cache) for
-        # as long as the datasource lives: let it go, or a process loading 50 quarters grows ~0.7 GB a quarter.
-        manager = source.get_execution_engine().batch_manager
-        manager.batch_data_cache.clear()
-        manager.reset_batch_cache()
-    outcomes = []
-    for r in result.results:
-        cfg = r.expectation_config
-        meta = cfg.meta or {}
-        res = r.result or {}
-        column = cfg.kwargs.get("column")
-        index_list = res.get("unexpected_index_list") or []
-        lines = [int(item[key]) for item in index_list if isinstance(item, dict) and key == "line_no"]
-        values = [item.get(column) for item in index_list if isinstance(item, dict)] if column else []
-        element_count = int(res.get("element_count") or 0)
-        unexpected = int(res.get("unexpected_count") or 0)
-        if r.exception_info and r.exception_info.get("raised_exception"):
-            raise PvError(f"expectations/{name}.json: {cfg.type} on {column} could not run: "
-                          f"{r.exception_info.get('exception_message')}")
-        samples = res.get("partial_unexpected_list") or []
-        outcomes.append(Outcome(
-            suite=name, expectation=f"{cfg.type}({column})" if column else cfg.type,
-            severity=meta.get("severity", "warning"), rationale=meta.get("rationale", ""), success=bool(r.success),
-            element_count=element_count, unexpected_count=unexpected,
-            unexpected_percent=float(res.get("unexpected_percent") or 0.0),
-            sample_values=[_plain(v) for v in samples[:SAMPLE_VALUES]], failed_lines=lines,
-            failed_values=[_plain(v) for v in values], result_json=json.dumps(_jsonable(r.to_json_dict())),
-        ))
-    return outcomes
-
-
-def _plain(value):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value if isinstance(value, (str, int, float, bool)) else str(value)
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        # the full index lists can be millions long; the table keeps the sample, the JSON keeps the first 1,000
-        return [_jsonable(v) for v in obj[:1000]]
-    return _plain(obj)
-
-
-def batch_frame(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
-    """The batch for suite ``name``: Arrow from DuckDB, handed to pandas without a copy where possible.
-    DEMO and the standardized tables have their own batch SQL; the six tables that hang off DEMO share one."""
-    if name in RAW_SUITES and name != "raw_demo":
-        table = db.query(con, "validate/batch_raw_child", params, {"raw_table": name})
-    elif name in ICSR_SUITES:
-        table = db.query(con, "validate/batch_raw_icsr", params, {"raw_table": name})
-    else:
-        table = db.query(con, f"validate/batch_{name}", params)
-    return table.to_pandas(types_mapper=pd.ArrowDtype)
-
+__all__ = ["DEFAULT_THRESHOLD", "ICSR_SUITES", "RAW_SUITES", "SAMPLE_VALUES", "STANDARDIZED_SUITES", "LoadValidation",
+           "LoadValidator", "Outcome", "batch_frame", "expectations_dir", "hold", "load_suite", "quarantine_summary",
+           "record", "release", "revalidate", "run_suite", "start_loading", "validate_load", "validate_standardized",
+           "worst", "write_report"]
 
 @dataclass
 class LoadValidation:
@@ -178,29 +53,55 @@ class LoadValidation:
     n_critical_rows: int              # distinct rows with at least one critical failure
 
 
+class LoadValidator:
+    """Validates one load's tables as they are written: :meth:`add` pulls a table's batch from the connection (in
+    the caller's thread and transaction) and queues its suite on a worker thread, so GX evaluates one table while
+    the caller writes the next; :meth:`result` waits for every suite and returns what :func:`validate_load`
+    would. Use it as a context manager: leaving early (an error, Ctrl-C) abandons the queued suites."""
+
+    def __init__(self, load_id: int, params: dict | None = None):
+        self.params = params or {"load_id": load_id}
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pv-validate")
+        self._suites: list[tuple[str, str, Future]] = []
+        self._n_rows = 0
+
+    def add(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
+        frame = batch_frame(con, table, self.params)
+        self._n_rows += len(frame)
+        if not frame.empty:
+            self._suites.append((table, str(frame["source_file"].iloc[0]), self._worker.submit(run_suite, table, frame)))
+
+    def result(self) -> LoadValidation:
+        outcomes, quarantine = [], []
+        critical_rows: set[tuple[str, int]] = set()
+        for table, source_file, suite in self._suites:
+            for outcome in suite.result():
+                outcomes.append(outcome)
+                if outcome.severity != "critical" or outcome.success:
+                    continue
+                values = outcome.failed_values or [None] * len(outcome.failed_lines)
+                for line, value in zip(outcome.failed_lines, values, strict=False):
+                    critical_rows.add((table, line))
+                    quarantine.append({"table_name": table, "source_file": source_file, "line_no": line,
+                                       "check_name": outcome.expectation, "reason": outcome.rationale,
+                                       "offending_values": json.dumps({_column(outcome.expectation): value})})
+        return LoadValidation(outcomes, quarantine, self._n_rows, len(critical_rows))
+
+    def __enter__(self) -> LoadValidator:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._worker.shutdown(wait=False, cancel_futures=True)
+
+
 def validate_load(con: duckdb.DuckDBPyConnection, load_id: int, tables: list[str],
                   params: dict | None = None) -> LoadValidation:
     """Run the raw suites on one load (already written, not yet committed); ``params``: the batch SQL's, when
     they are more than the load (an openFDA/E2B load is validated a range of its reports at a time)."""
-    outcomes, quarantine = [], []
-    n_rows = 0
-    critical_rows: set[tuple[str, int]] = set()
-    for table in tables:
-        frame = batch_frame(con, table, params or {"load_id": load_id})
-        n_rows += len(frame)
-        if frame.empty:
-            continue
-        source_file = str(frame["source_file"].iloc[0])
-        for outcome in run_suite(table, frame):
-            outcomes.append(outcome)
-            if outcome.severity != "critical" or outcome.success:
-                continue
-            for line, value in zip(outcome.failed_lines, outcome.failed_values or [None] * len(outcome.failed_lines), strict=False):
-                critical_rows.add((table, line))
-                quarantine.append({"table_name": table, "source_file": source_file, "line_no": line,
-                                   "check_name": outcome.expectation, "reason": outcome.rationale,
-                                   "offending_values": json.dumps({_column(outcome.expectation): value})})
-    return LoadValidation(outcomes, quarantine, n_rows, len(critical_rows))
+    with LoadValidator(load_id, params) as validator:
+        for table in tables:
+            validator.add(con, table)
+        return validator.result()
 
 
 def _column(expectation: str) -> str:
