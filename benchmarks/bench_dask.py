@@ -3,10 +3,13 @@ Prints time, peak memory, Parquet bytes per shard and the parts' rows, to check 
 nothing (tests/test_sharded.py checks that the results are equal; here "same" compares every count and E).
 
     .venv/bin/python benchmarks/bench_dask.py --reports 1000000 --db bench_data/dask-1m.duckdb
+    .venv/bin/python benchmarks/bench_dask.py --db bench_data/levels-20m.duckdb --run --shards ""
     PV_MEMORY_LIMIT=5GiB .venv/bin/python benchmarks/bench_dask.py --db bench_data/levels-20m.duckdb \
         --score --shards 2 --workers 2
 
-Peak memory: this process (the reduction and the statistics) and the largest worker process (its DuckDB over one
+--run times the path `pv score` takes on one node (pv.signals.score: counting, then each level fitted and scored
+a slice at a time into drug_event_score, one transaction) with its peak memory, instead of --score's in-memory
+statistics. Peak memory: this process (the reduction and the statistics) and the largest worker process (its DuckDB over one
 shard at a time). PV_MEMORY_LIMIT caps DuckDB in this process and in each worker; without it, a worker's DuckDB
 takes 60 % of its Dask memory limit.
 """
@@ -27,7 +30,7 @@ from pv import db, meddra, standardize  # noqa: E402
 from pv.ingest import ingest_path  # noqa: E402
 from pv.levels import LEVELS  # noqa: E402
 from pv.meddra import invented  # noqa: E402
-from pv.signals import ScoreSettings, count_pairs, prepare, score_counts  # noqa: E402
+from pv.signals import ScoreSettings, count_pairs, prepare, score, score_counts  # noqa: E402
 
 
 class MemorySampler:
@@ -83,6 +86,7 @@ def main() -> None:
     ap.add_argument("--levels", default=",".join(LEVELS))
     ap.add_argument("--score", action="store_true", help="also time the statistics on the counts")
     ap.add_argument("--no-stratified", action="store_true")
+    ap.add_argument("--run", action="store_true", help="also time pv.signals.score (counts, scores written)")
     args = ap.parse_args()
 
     if args.db and args.db.exists():
@@ -99,6 +103,14 @@ def main() -> None:
     levels = tuple(args.levels.split(","))
     stratified = not args.no_stratified
     settings = ScoreSettings(stratified=stratified, levels=levels)
+    if args.run:
+        with MemorySampler() as memory:
+            t = time.perf_counter()
+            result = score(con, settings)
+            took = time.perf_counter() - t
+        print(f"pv.signals.score, one node: {took:.1f} s for {sum(result.n_pairs.values()):,} pairs of "
+              f"{result.n_reports:,} reports ({', '.join(f'{k} {v:,}' for k, v in result.n_pairs.items())}); "
+              f"peak memory of this process {memory.top_self / 2**30:.2f} GB", flush=True)
     prepared = prepare(con, settings)
 
     def run(settings, label):

@@ -291,6 +291,40 @@ def test_sample_data_scores_find_the_review_signals_and_not_background(con):
                        "list_contains($b, event)", {"b": list(background)}).fetchall() == [(0,)]
 
 
+def test_scoring_a_slice_at_a_time_gives_the_in_memory_scores(con, monkeypatch):
+    """score() writes each level's pairs SCORE_SLICE_ROWS at a time (memory follows a slice, not the run); every
+    statistic, criterion and the run's summary must be those of scoring the whole table at once."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    import pv.signals as signals
+
+    ingest_path(con, Path(__file__).parent.parent / "sample_data" / "faers_ascii_2019q1.zip")
+    standardize.build(con)
+    settings = ScoreSettings(levels=("pt", "subcategory", "category"), stratified=True)
+    monkeypatch.setattr(signals, "SCORE_SLICE_ROWS", 97)     # many slices, the last one short
+    result = score(con, settings)
+    # the same counts (a recount could differ in the last bit of a stratified E: sums of doubles in parallel)
+    whole, priors = signals.score_counts(con.sql("select * from drug_event_counts").to_arrow_table().to_pandas(),
+                                         settings)
+    assert result.n_pairs["pt"] > 97 * 3
+    stored = con.sql("select * exclude (run_id) from drug_event_score").to_arrow_table().to_pandas()
+    key = ["level", "drug", "event"]
+    stored = stored.sort_values(key).reset_index(drop=True)
+    whole = whole.sort_values(key).reset_index(drop=True)
+    assert len(stored) == len(whole) == sum(result.n_pairs.values())
+    for column in stored.columns:
+        if column == "criteria_met":
+            assert stored[column].map(list).tolist() == whole[column].map(lambda s: s.split(",") if s else []).tolist()
+        else:
+            pd.testing.assert_series_equal(stored[column], whole[column], check_dtype=False, check_exact=True,
+                                           obj=column)
+    assert result.priors == priors
+    pt = whole[whole["level"] == "pt"]
+    assert result.signals == {name: int(pt[f"meets_{name}"].sum()) for name in settings.criteria}
+
+
 def test_score_needs_the_standardized_layer(con):
     with pytest.raises(PvError, match="run `pv standardize`"):
         score(con)

@@ -126,6 +126,22 @@ def test_outcomes_sex_and_seriousness(con, tmp_path):
     assert rows == [("1", None, ["DE", "HO"], True, True), ("2", "M", [], False, False)]
 
 
+def test_a_repeated_drug_seq_or_pt_keeps_the_first_line(con, tmp_path):
+    """A drug_seq delivered twice for one report counts once, as its first line; a PT reported twice (in two
+    spellings) is one case_event row with the first line's spelling and the first drug_rec_act given."""
+    write_quarter(tmp_path / "q.zip", "2019Q1", {
+        "DEMO": [demo_row(11, 1, 1), demo_row(21, 2, 1)],
+        "DRUG": [drug_row(11, 1, 1, "PS", "Drug A"), drug_row(11, 1, 2, "C", "Drug B"),
+                 drug_row(11, 1, 1, "SS", "Drug C"), drug_row(21, 2, 1, "PS", "Drug C")],
+        "REAC": [reac_row(11, 1, "Rash"), "11$1$rash$Y$", reac_row(11, 1, "Fever"), reac_row(21, 2, "Rash")]})
+    ingest_path(con, tmp_path / "q.zip")
+    build(con)
+    drugs = con.execute("select case_id, drug_seq, role, drug_name_reported from case_drug order by all").fetchall()
+    assert drugs == [("1", 1, "PS", "Drug A"), ("1", 2, "C", "Drug B"), ("2", 1, "PS", "Drug C")]
+    events = con.execute("select case_id, pt, pt_reported, drug_rec_act from case_event order by all").fetchall()
+    assert events == [("1", "FEVER", "Fever", None), ("1", "RASH", "Rash", "Y"), ("2", "RASH", "Rash", None)]
+
+
 @pytest.mark.parametrize(("drugname", "prod_ai", "ingredient", "source"), [
     ("LEMTRADA", "", "ALEMTUZUMAB", "synonym"),
     ("Lemtrada 12 mg/1.2 mL concentrate for solution for infusion", "", "ALEMTUZUMAB", "synonym"),

@@ -2,13 +2,17 @@
 
 A run is atomic: the counts, the scores and the ``score_run`` row are written in one transaction, so a failed
 run leaves the previous run's results as they were.
+
+Memory follows a slice of pairs, not the run: each level's counts are read alone, its MGPS prior is fitted on its
+(a, E) pairs, and its pairs are then scored and written :data:`SCORE_SLICE_ROWS` at a time (every statistic and
+criterion of a pair depends on that pair and the level's prior only).
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,6 +32,9 @@ from pv.stats.mgps import DEFAULT_STARTS
 ROLE_SETS = {"suspect": ["PS", "SS", "I"], "all": ["PS", "SS", "I", "C"]}
 # A (sub)category level with fewer pairs than this borrows the PT-level prior: five hyperparameters need data.
 MIN_PAIRS_OWN_PRIOR = 1000
+# Pairs scored and written at a time. The statistics add some twenty columns to a pair: at 20 M reports the PT
+# level's 7 M pairs would otherwise be held in full, in pandas and again in Arrow.
+SCORE_SLICE_ROWS = 1_000_000
 
 
 @dataclass
@@ -124,7 +131,8 @@ def prepare(con: duckdb.DuckDBPyConnection, settings: ScoreSettings) -> dict:
     return {"meddra_version": version, "levels": levels, "warnings": warnings, "excluded": excluded}
 
 
-def count_pairs(con: duckdb.DuckDBPyConnection, settings: ScoreSettings, prepared: dict | None = None) -> pd.DataFrame:
+def build_counts(con: duckdb.DuckDBPyConnection, settings: ScoreSettings, prepared: dict | None = None) -> None:
+    """Count every level's pairs into ``drug_event_counts``."""
     prepared = prepared or prepare(con, settings)
     for name in ("analysis_exposure", "analysis_event"):
         # databases scored by earlier versions hold these as tables; they are views over the numbered tables now
@@ -141,55 +149,76 @@ def count_pairs(con: duckdb.DuckDBPyConnection, settings: ScoreSettings, prepare
     # one reduction of additive parts, whether the parts come from a cluster's shards or from one node
     sharded.compute_parts(con, settings, sharded.COUNTS, {"stratified": settings.stratified})
     db.execute(con, "analytics/drug_event_counts")
+
+
+def count_pairs(con: duckdb.DuckDBPyConnection, settings: ScoreSettings, prepared: dict | None = None) -> pd.DataFrame:
+    """Every level's counts (:func:`build_counts`) as one frame."""
+    build_counts(con, settings, prepared)
     return con.sql("select * from drug_event_counts").to_arrow_table().to_pandas()
 
 
+def _level_work(part: pd.DataFrame, settings: ScoreSettings) -> tuple[pd.DataFrame, np.ndarray]:
+    """A level's counts as scoring takes them (E stratified when asked), and the E its prior is fitted on."""
+    work = part.drop(columns=["n_drug", "n_event", "n_total"])
+    if settings.stratified:
+        work = work.assign(expected=part["expected_stratified"].to_numpy(dtype=float))
+    e_fit = work["expected"] if "expected" in work else (work["a"] + work["b"]) * (work["a"] + work["c"]) / (
+        work["a"] + work["b"] + work["c"] + work["d"])
+    return work, np.asarray(e_fit, dtype=float)
+
+
+def _level_prior(level: str, work: pd.DataFrame, e_fit: np.ndarray, pt_prior, say: Callable[[str], None]):
+    """(prior, how it was chosen) for one level: fitted, or the PT level's when the level is small or its own fit
+    does not converge."""
+    if not (level == "pt" or len(work) >= MIN_PAIRS_OWN_PRIOR or pt_prior is None):
+        return pt_prior, "pt-level prior (too few pairs to fit)"
+    say(f"fitting the MGPS prior on {len(work):,} {level}-level pairs")
+    # the other levels (categories, HLT, HLGT, SOC, SMQ) start from the PT-level optimum and two of the usual
+    # points: the grouped tables resemble the PT table, and the diagnostics say whether all agree
+    starts = DEFAULT_STARTS if pt_prior is None else (tuple(pt_prior.theta), *DEFAULT_STARTS[:2])
+    try:
+        return fit_mgps(work["a"].to_numpy(), e_fit, starts=starts), "fitted"
+    except PvError as exc:
+        if pt_prior is None:        # the PT level has no prior to fall back on
+            raise
+        # a grouped level whose table the two-gamma fit cannot settle on borrows the PT level's, as a small level
+        # does, and the run says so (score_run.mgps_priors, the run's warnings)
+        return pt_prior, f"pt-level prior (the level's own fit did not converge: {exc})"
+
+
+def _scored_slices(work: pd.DataFrame, prior, settings: ScoreSettings, rows: int) -> Iterator[pd.DataFrame]:
+    """``work``'s pairs with every statistic and criterion, ``rows`` pairs at a time."""
+    criteria = {**CRITERIA, **settings.criteria}   # the presets always (drug_event_score has their columns)
+    for start in range(0, len(work), rows):
+        piece = work if rows >= len(work) else work.iloc[start:start + rows].reset_index(drop=True)
+        # piece is this function's own frame: the statistics are added to it rather than to a copy
+        scored = disproportionality(piece, prior=prior, continuity_correction=settings.continuity_correction,
+                                    copy=False)
+        yield apply_criteria(scored, criteria, copy=False)
+
+
+def _levels_in(counts_levels) -> list[str]:
+    """The levels present, in scoring order (the PT level first: the others may borrow its prior)."""
+    present = set(counts_levels)
+    return [level for level in LEVELS if level in present]
+
+
 def score_counts(counts: pd.DataFrame, settings: ScoreSettings, say: Callable[[str], None] | None = None):
-    """Statistics and criteria for every level; returns (scores, priors as JSON-able dict)."""
+    """Statistics and criteria for every level of ``counts``, in memory; returns (scores, priors as a JSON-able
+    dict). :func:`score` does the same a slice at a time, into the database."""
     say = say or (lambda _m: None)
     frames, priors = [], {}
     pt_prior = None
-    for level in LEVELS:
-        part = counts[counts["level"] == level].reset_index(drop=True)
-        if part.empty:
-            continue
-        expected = part["expected_stratified"] if settings.stratified else None
-        work = part.drop(columns=["n_drug", "n_event", "n_total"])
-        if expected is not None:
-            work = work.assign(expected=expected.to_numpy(dtype=float))
-        e_fit = work["expected"] if "expected" in work else (work["a"] + work["b"]) * (work["a"] + work["c"]) / (
-            work["a"] + work["b"] + work["c"] + work["d"])
-        if level == "pt" or len(part) >= MIN_PAIRS_OWN_PRIOR or pt_prior is None:
-            say(f"fitting the MGPS prior on {len(part):,} {level}-level pairs")
-            # the other levels (categories, HLT, HLGT, SOC, SMQ) start from the PT-level optimum and two of the
-            # usual points: the grouped tables resemble the PT table, and the diagnostics say whether all agree
-            starts = DEFAULT_STARTS if pt_prior is None else (tuple(pt_prior.theta), *DEFAULT_STARTS[:2])
-            try:
-                prior = fit_mgps(work["a"].to_numpy(), np.asarray(e_fit, dtype=float), starts=starts)
-                source = "fitted"
-            except PvError as exc:
-                if pt_prior is None:        # the PT level has no prior to fall back on
-                    raise
-                # a grouped level whose table the two-gamma fit cannot settle on borrows the PT level's, as a small
-                # level does, and the run says so (score_run.mgps_priors, the run's warnings)
-                prior, source = pt_prior, f"pt-level prior (the level's own fit did not converge: {exc})"
-        else:
-            prior, source = pt_prior, "pt-level prior (too few pairs to fit)"
-        if level == "pt":
-            pt_prior = prior
+    for level in _levels_in(counts["level"].unique()):
+        work, e_fit = _level_work(counts[counts["level"] == level].reset_index(drop=True), settings)
+        prior, source = _level_prior(level, work, e_fit, pt_prior, say)
+        pt_prior = prior if level == "pt" else pt_prior
         priors[level] = {"source": source, **prior.as_dict()}
-        say(f"scoring {len(part):,} {level}-level pairs")
-        # work is this function's own frame: the statistics are added to it rather than to a copy (at 20 M
-        # reports the PT table alone has 7 M rows)
-        frames.append(disproportionality(work, prior=prior, continuity_correction=settings.continuity_correction,
-                                         copy=False))
-        del part, work, expected, e_fit
+        say(f"scoring {len(work):,} {level}-level pairs")
+        frames.extend(_scored_slices(work, prior, settings, len(work)))
     if not frames:
         raise PvError("No drug-event pair to score: is the standardized layer empty?")
-    scores = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    frames.clear()
-    # the presets always (drug_event_score has a column for each), then any custom criteria
-    return apply_criteria(scores, {**CRITERIA, **settings.criteria}, copy=False), priors
+    return (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)), priors
 
 
 def score(con: duckdb.DuckDBPyConnection, settings: ScoreSettings | None = None,
@@ -200,25 +229,34 @@ def score(con: duckdb.DuckDBPyConnection, settings: ScoreSettings | None = None,
     t0, started = time.perf_counter(), datetime.now()
     say("counting reports per drug and event")
     prepared = prepare(con, settings)
-    counts = count_pairs(con, settings, prepared)
-    scores, priors = score_counts(counts, settings, say)
+    build_counts(con, settings, prepared)
+    levels = _levels_in(r[0] for r in con.execute("select distinct level from drug_event_counts").fetchall())
+    if not levels:
+        raise PvError("No drug-event pair to score: is the standardized layer empty?")
+    n_reports = int(db.one(con, "select max(n_total) from drug_event_counts")[0])
     cat = db.one(con, "select any_value(file_name), any_value(file_version), any_value(file_sha256) from event_category_term")
-    n_reports = int(counts["n_total"].iloc[0]) if len(counts) else 0
     columns = [c for c in db.table_columns(con, "drug_event_score") if c != "run_id"]
-    # one list per combination of criteria met, shared by the pairs that meet it
-    lists = {joined: joined.split(",") if joined else [] for joined in scores["criteria_met"].unique()}
-    scores["criteria_met"] = scores["criteria_met"].map(lists)
-    scores.attrs = {}
-    table = pa.Table.from_pandas(scores[columns], preserve_index=False)
-    say("writing scores")
+    priors: dict = {}
+    n_pairs = {lvl: 0 for lvl in LEVELS if lvl in prepared["levels"]}
+    signals = dict.fromkeys(settings.criteria, 0)
     con.begin()
     try:
         run_id = db.one(con, "select nextval('score_run_id_seq')")[0]
-        con.register("incoming_scores", table)
-        try:
-            db.execute(con, "analytics/insert_scores", {"run_id": run_id})
-        finally:
-            con.unregister("incoming_scores")
+        pt_prior = None
+        for level in levels:
+            work, e_fit = _level_work(db.query(con, "analytics/level_counts", {"level": level}).to_pandas(), settings)
+            prior, source = _level_prior(level, work, e_fit, pt_prior, say)
+            del e_fit
+            pt_prior = prior if level == "pt" else pt_prior
+            priors[level] = {"source": source, **prior.as_dict()}
+            say(f"scoring and writing {len(work):,} {level}-level pairs")
+            for scored in _scored_slices(work, prior, settings, SCORE_SLICE_ROWS):
+                _insert_scores(con, scored, columns, run_id)
+                n_pairs[level] += len(scored)
+                if level == "pt":
+                    for name in signals:
+                        signals[name] += int(scored[f"meets_{name}"].sum())
+            del work
         db.execute(con, "analytics/insert_run_categories", {"run_id": run_id})
         seconds = time.perf_counter() - t0
         con.execute(
@@ -229,7 +267,7 @@ def score(con: duckdb.DuckDBPyConnection, settings: ScoreSettings | None = None,
                    $n_reports, $n_pairs, $seconds, $message, $mv, $ex, $background)""",
             {"id": run_id, "started": started, "params": json.dumps(settings.as_dict()), "cf": cat[0], "cv": cat[1],
              "cs": cat[2], "priors": json.dumps(priors, default=float), "n_reports": n_reports,
-             "n_pairs": len(scores), "seconds": seconds,
+             "n_pairs": sum(n_pairs.values()), "seconds": seconds,
              "message": "; ".join(prepared["warnings"] + _prior_warnings(priors)) or None,
              "mv": prepared["meddra_version"], "ex": json.dumps(prepared["excluded"]),
              "background": settings.background},
@@ -238,12 +276,21 @@ def score(con: duckdb.DuckDBPyConnection, settings: ScoreSettings | None = None,
     except BaseException:
         con.rollback()
         raise
-    pt = scores[scores["level"] == "pt"]
-    signals = {name: int(pt[f"meets_{name}"].sum()) for name in settings.criteria}
-    n_pairs = {lvl: int((scores["level"] == lvl).sum()) for lvl in LEVELS if lvl in prepared["levels"]}
     return ScoreResult(run_id, n_reports, n_pairs, signals, priors, seconds,
                        prepared["warnings"] + _prior_warnings(priors), prepared["meddra_version"],
                        prepared["excluded"])
+
+
+def _insert_scores(con: duckdb.DuckDBPyConnection, scored: pd.DataFrame, columns: list[str], run_id: int) -> None:
+    # one list per combination of criteria met, shared by the pairs that meet it
+    lists = {joined: joined.split(",") if joined else [] for joined in scored["criteria_met"].unique()}
+    scored["criteria_met"] = scored["criteria_met"].map(lists)
+    scored.attrs = {}
+    con.register("incoming_scores", pa.Table.from_pandas(scored[columns], preserve_index=False))
+    try:
+        db.execute(con, "analytics/insert_scores", {"run_id": run_id})
+    finally:
+        con.unregister("incoming_scores")
 
 
 def _prior_warnings(priors: dict) -> list[str]:

@@ -22,6 +22,25 @@ with therapy as (
     where t.start_dt is not null
     group by all
 ),
+-- a drug_seq delivered twice for one report: only its first line counts. The other lines are found on narrow keys
+-- (a window over whole rows held 14 GB at 20 M reports), so the join below carries no payload for them.
+faers_admitted_drug as (
+    select d.load_id, d.line_no, d.quarter, try_cast(d.primaryid as bigint) as primary_id, d.drug_seq
+    from raw_drug as d
+    semi join {{ case_report }} as c on c.quarter = d.quarter and c.primary_id = try_cast(d.primaryid as bigint)
+    anti join quarantined_row as q on q.table_name = 'raw_drug' and q.load_id = d.load_id and q.line_no = d.line_no
+),
+faers_repeated_lines as (
+    select d.load_id, d.line_no
+    from faers_admitted_drug as d
+    inner join (
+        select quarter, primary_id, drug_seq, min(line_no) as first_line
+        from faers_admitted_drug
+        group by all
+        having count(*) > 1
+    ) as k on k.quarter = d.quarter and k.primary_id = d.primary_id and k.drug_seq is not distinct from d.drug_seq
+    where d.line_no > k.first_line
+),
 faers_rows as (
     select
         c.case_id,
@@ -39,8 +58,7 @@ faers_rows as (
     left join therapy as th
         on th.quarter = d.quarter and th.primary_id = c.primary_id and th.drug_seq = try_cast(d.drug_seq as bigint)
     anti join quarantined_row as q on q.table_name = 'raw_drug' and q.load_id = d.load_id and q.line_no = d.line_no
-    -- a drug_seq delivered twice for one report: keep the first line
-    qualify row_number() over (partition by c.case_id, d.drug_seq order by d.line_no) = 1
+    anti join faers_repeated_lines as r on r.load_id = d.load_id and r.line_no = d.line_no
 ),
 csv_distinct as (
     select

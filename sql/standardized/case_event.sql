@@ -35,8 +35,8 @@ events as (
     select * from icsr_events
 ),
 has_meddra as (select count(*) > 0 as loaded from meddra_term),
--- code each distinct spelling once
-coded as (
+-- code each distinct spelling once (materialized: else the optimizer may apply the text functions row by row)
+coded as materialized (
     select s.pt_reported, coalesce(upper(t.pt_name), normalize_pt(s.pt_reported)) as pt, t.llt_code, t.pt_code,
            t.version as meddra_version,
            case when t.llt_code is null then (case when (select loaded from has_meddra) then 'unmatched' else 'text' end)
@@ -47,11 +47,18 @@ coded as (
     from (select distinct pt_reported from events where pt_reported is not null) as s
     left join meddra_term as t on t.match_key = pt_match_key(s.pt_reported)
 )
-select e.case_id, m.pt, arg_min(e.pt_reported, e.line_no) as pt_reported,
-       arg_min(e.drug_rec_act, e.line_no) as drug_rec_act,
-       arg_min(m.llt_code, e.line_no) as llt_code, any_value(m.pt_code) as pt_code,
-       any_value(m.meddra_version) as meddra_version, arg_min(m.match_method, e.line_no) as match_method
-from events as e
-inner join coded as m on m.pt_reported = e.pt_reported
-where m.pt is not null
-group by e.case_id, m.pt;
+select case_id, pt, first.pt_reported, drug_rec_act, first.llt_code, pt_code, meddra_version, first.match_method
+from (
+    -- the first line of each (case, PT) gives its reported spelling, LLT and match method together (one arg_min of
+    -- a struct: they describe one line, and the grouping holds one copy of the ordering key); drug_rec_act is the
+    -- first one given
+    select e.case_id, m.pt,
+           arg_min({'pt_reported': e.pt_reported, 'llt_code': m.llt_code, 'match_method': m.match_method},
+                   e.line_no) as first,
+           arg_min(e.drug_rec_act, e.line_no) as drug_rec_act,
+           any_value(m.pt_code) as pt_code, any_value(m.meddra_version) as meddra_version
+    from events as e
+    inner join coded as m on m.pt_reported = e.pt_reported
+    where m.pt is not null
+    group by e.case_id, m.pt
+);
