@@ -173,9 +173,9 @@ def test_data_quality_and_a_runs_report_files_but_nothing_else(workbench, tmp_pa
 
 
 def test_the_line_listing_reads_reports_by_row_and_survives_a_rebuilt_layer(tmp_path):
-    """A signal's cases are read by the case_report rows they were counted from; when those rows no longer hold
-    them (the standardized layer rebuilt by a run that then failed), the listing falls back to case_id and is the
-    same."""
+    """A signal's cases are read by row (analysis_case by case_key, then the case_report rows they were counted
+    from); when those rows no longer hold them (a table rebuilt since, e.g. by a run that then failed), the listing
+    falls back to reading by key and by case_id, and is the same."""
     from pv import db
     from pv.signals import review
 
@@ -187,14 +187,22 @@ def test_the_line_listing_reads_reports_by_row_and_survives_a_rebuilt_layer(tmp_
     ingest_report_csv(con, tmp_path / "r.csv", source_name="src")
     runs.run_in_process(con, PvConfig(drugs_of_interest=["DRUGX"], signal_criteria=["ror025"], labels=[]))
     key = {"level": "pt", "drug": "DRUGX", "event": "EVENTA"}
-    case_ids = db.query(con, "app/signal_cases", key)["case_id"].to_pylist()
+    case_keys = db.query(con, "app/signal_case_keys", key)["case_key"].to_pylist()
+    hinted = db.query(con, "app/analysis_cases_by_key", {"case_keys": case_keys})
+    assert sorted(db.query(con, "app/analysis_cases_by_row", {"case_keys": case_keys})["case_id"].to_pylist()) == \
+        sorted(hinted["case_id"].to_pylist())
+    case_ids = hinted["case_id"].to_pylist()
     expected = db.query(con, "app/reports_by_case", {"case_ids": case_ids, "max_cases": 500}).to_pylist()
     assert len(expected) == 50 and expected == review._line_listing(con, key)
-    hinted = db.query(con, "app/signal_cases", key)
     by_row = db.query(con, "app/reports_by_row", {"rowids": hinted["report_rowid"].to_pylist(), "max_cases": 500})
     assert sorted(by_row["case_id"].to_pylist()) == sorted(r["case_id"] for r in expected)
     con.execute("create or replace table case_report as select * from case_report order by case_id desc")
     moved = db.query(con, "app/reports_by_row", {"rowids": hinted["report_rowid"].to_pylist(), "max_cases": 500})
     assert sorted(moved["case_id"].to_pylist()) != sorted(r["case_id"] for r in expected)    # the rows moved
+    assert review._line_listing(con, key) == expected
+    # analysis_case no longer in case_key order: its rows are read by key instead, with the same listing
+    con.execute("create or replace table analysis_case as select * from analysis_case order by case_key desc")
+    assert sorted(db.query(con, "app/analysis_cases_by_row", {"case_keys": case_keys})["case_id"].to_pylist()) != \
+        sorted(case_ids)
     assert review._line_listing(con, key) == expected
     con.close()

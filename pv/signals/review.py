@@ -61,10 +61,14 @@ class SignalPage:
 
 
 def _line_listing(con: duckdb.DuckDBPyConnection, key: dict) -> list[dict]:
-    """The pair's cases, the most recent first (at most MAX_CASES): their reports read by the rows they were
-    counted from, when every row still holds its case; else (scored by an earlier pv, or the layer rebuilt since)
-    by case_id, which scans case_report."""
-    pair_cases = db.query(con, "app/signal_cases", key)
+    """The pair's cases, the most recent first (at most MAX_CASES). Every step reads by row where it can and checks
+    that the rows hold what was asked for, else falls back to a scan: analysis_case by case_key (it is written in
+    that order), then their reports by the case_report rows they were counted from (scored by an earlier pv, or
+    the layer rebuilt since: by case_id, which scans case_report)."""
+    case_keys = db.query(con, "app/signal_case_keys", key)["case_key"].to_pylist()
+    pair_cases = db.query(con, "app/analysis_cases_by_row", {"case_keys": case_keys})
+    if sorted(pair_cases["case_key"].to_pylist()) != sorted(case_keys):
+        pair_cases = db.query(con, "app/analysis_cases_by_key", {"case_keys": case_keys})
     case_ids = pair_cases["case_id"].to_pylist()
     if "report_rowid" in pair_cases.column_names:
         rows = db.query(con, "app/reports_by_row", {"rowids": pair_cases["report_rowid"].to_pylist(),

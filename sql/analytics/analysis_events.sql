@@ -20,7 +20,9 @@ pt_event as (
     select p.pt_key, e.event_id
     from analysis_pt_level_event as p inner join analysis_level_event as e using (level, event)
 )
-select distinct cp.case_key, m.event_id from case_pt as cp inner join pt_event as m using (pt_key);
+-- in event_id order: an event's cases then sit in a few row groups, which the workbench's line listing reads alone
+select distinct cp.case_key, m.event_id from case_pt as cp inner join pt_event as m using (pt_key)
+order by event_id, case_key;
 
 create or replace view analysis_exposure as
 select c.case_id, d.drug

@@ -43,6 +43,7 @@ event_case as (
     semi join kept_case using (case_id)
     anti join excluded_pt as x on x.pt = e.pt
 )
+-- numbered in the order written, so case_key = rowid + 1 (the line listing reads by row, and checks it)
 select k.case_id, (row_number() over ())::integer as case_key, k.report_rowid
 from kept_case as k
 semi join drug_case using (case_id)
@@ -52,12 +53,14 @@ create or replace table analysis_drug as
 select (row_number() over (order by drug))::integer as drug_id, drug
 from (select distinct ingredient as drug from case_drug where ingredient is not null and list_contains($roles, role));
 
+-- in drug_id order: a drug's cases then sit in a few row groups, which the workbench's line listing reads alone
 create or replace table analysis_exposure_key as
 select distinct c.case_key, dd.drug_id
 from case_drug as d
 inner join analysis_case as c using (case_id)
 inner join analysis_drug as dd on dd.drug = d.ingredient
-where list_contains($roles, d.role);
+where list_contains($roles, d.role)
+order by drug_id, case_key;
 
 create or replace temp table analysis_pt_key as
 select (row_number() over (order by pt, pt_code))::integer as pt_key, pt, pt_code, pt_match_key(pt) as match_key
