@@ -25,7 +25,8 @@ reported as (
     select * from icsr_rows where nullif(trim(indication_reported), '') is not null
 ),
 has_meddra as (select count(*) > 0 as loaded from meddra_term),
-coded as (
+-- each distinct text coded once (materialized: else the optimizer may apply the text functions row by row)
+coded as materialized (
     select s.indication_reported, coalesce(upper(t.pt_name), normalize_pt(s.indication_reported)) as indication,
            t.pt_code,
            case when t.llt_code is null then (case when (select loaded from has_meddra) then 'unmatched' else 'text' end)
@@ -36,9 +37,14 @@ coded as (
     from (select distinct indication_reported from reported) as s
     left join meddra_term as t on t.match_key = pt_match_key(s.indication_reported)
 )
-select r.case_id, r.drug_seq, m.indication, arg_min(r.indication_reported, r.line_no) as indication_reported,
-       any_value(m.pt_code) as pt_code, arg_min(m.match_method, r.line_no) as match_method
-from reported as r
-inner join coded as m on m.indication_reported = r.indication_reported
-where m.indication is not null
-group by r.case_id, r.drug_seq, m.indication
+select case_id, drug_seq, indication, first.indication_reported, pt_code, first.match_method
+from (
+    -- the first line's text and match method together (one arg_min of a struct: one copy of the ordering key)
+    select r.case_id, r.drug_seq, m.indication,
+           arg_min({'indication_reported': r.indication_reported, 'match_method': m.match_method}, r.line_no) as first,
+           any_value(m.pt_code) as pt_code
+    from reported as r
+    inner join coded as m on m.indication_reported = r.indication_reported
+    where m.indication is not null
+    group by r.case_id, r.drug_seq, m.indication
+);
