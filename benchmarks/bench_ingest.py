@@ -78,8 +78,7 @@ def bare_scan(data: Path, tmp: Path, target: str) -> float:
     for zip_path in sorted(data.glob("*.zip")):
         with zipfile.ZipFile(zip_path) as zf:
             zf.extractall(folder / zip_path.stem)
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".txt" and p.stem[:4].isalpha()
-                   and not p.name.upper().startswith("PV_"))
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".txt" and p.parent.name.lower() == "ascii")
     db_path = tmp / f"bare-{time.monotonic_ns()}.duckdb"
     t = time.perf_counter()
     con = duckdb.connect(str(db_path) if target == "file" else ":memory:")

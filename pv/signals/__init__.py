@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -187,7 +187,7 @@ def _level_prior(level: str, work: pd.DataFrame, e_fit: np.ndarray, pt_prior, sa
 
 
 def _scored_slices(work: pd.DataFrame, prior, settings: ScoreSettings, rows: int) -> Iterator[pd.DataFrame]:
-    """``work``'s pairs with every statistic and criterion, ``rows`` pairs at a time."""
+    """``work``'s pairs with every statistic and criterion, ``rows`` (>= 1) pairs at a time."""
     criteria = {**CRITERIA, **settings.criteria}   # the presets always (drug_event_score has their columns)
     for start in range(0, len(work), rows):
         piece = work if rows >= len(work) else work.iloc[start:start + rows].reset_index(drop=True)
@@ -203,19 +203,31 @@ def _levels_in(counts_levels) -> list[str]:
     return [level for level in LEVELS if level in present]
 
 
-def score_counts(counts: pd.DataFrame, settings: ScoreSettings, say: Callable[[str], None] | None = None):
-    """Statistics and criteria for every level of ``counts``, in memory; returns (scores, priors as a JSON-able
-    dict). :func:`score` does the same a slice at a time, into the database."""
-    say = say or (lambda _m: None)
-    frames, priors = [], {}
+def _score_levels(level_counts: Iterable[tuple[str, pd.DataFrame]], settings: ScoreSettings, priors: dict,
+                  say: Callable[[str], None], rows: int | None = None) -> Iterator[tuple[str, pd.DataFrame]]:
+    """(level, scored pairs) for each level's counts, in the order given (the PT level first: the others may borrow
+    its prior), ``rows`` pairs at a time (None: a level at once); each level's prior and how it was chosen go into
+    ``priors``. ``level_counts`` may be lazy, so that a level's counts are read only when it is scored."""
     pt_prior = None
-    for level in _levels_in(counts["level"].unique()):
-        work, e_fit = _level_work(counts[counts["level"] == level].reset_index(drop=True), settings)
+    for level, part in level_counts:
+        work, e_fit = _level_work(part, settings)
+        del part
         prior, source = _level_prior(level, work, e_fit, pt_prior, say)
+        del e_fit
         pt_prior = prior if level == "pt" else pt_prior
         priors[level] = {"source": source, **prior.as_dict()}
         say(f"scoring {len(work):,} {level}-level pairs")
-        frames.extend(_scored_slices(work, prior, settings, len(work)))
+        for scored in _scored_slices(work, prior, settings, rows or max(len(work), 1)):
+            yield level, scored
+
+
+def score_counts(counts: pd.DataFrame, settings: ScoreSettings, say: Callable[[str], None] | None = None):
+    """Statistics and criteria for every level of ``counts``, in memory; returns (scores, priors as a JSON-able
+    dict). :func:`score` does the same a slice at a time, into the database."""
+    priors: dict = {}
+    levels = ((level, counts[counts["level"] == level].reset_index(drop=True))
+              for level in _levels_in(counts["level"].unique()))
+    frames = [scored for _level, scored in _score_levels(levels, settings, priors, say or (lambda _m: None))]
     if not frames:
         raise PvError("No drug-event pair to score: is the standardized layer empty?")
     return (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)), priors
@@ -242,21 +254,14 @@ def score(con: duckdb.DuckDBPyConnection, settings: ScoreSettings | None = None,
     con.begin()
     try:
         run_id = db.one(con, "select nextval('score_run_id_seq')")[0]
-        pt_prior = None
-        for level in levels:
-            work, e_fit = _level_work(db.query(con, "analytics/level_counts", {"level": level}).to_pandas(), settings)
-            prior, source = _level_prior(level, work, e_fit, pt_prior, say)
-            del e_fit
-            pt_prior = prior if level == "pt" else pt_prior
-            priors[level] = {"source": source, **prior.as_dict()}
-            say(f"scoring and writing {len(work):,} {level}-level pairs")
-            for scored in _scored_slices(work, prior, settings, SCORE_SLICE_ROWS):
-                _insert_scores(con, scored, columns, run_id)
-                n_pairs[level] += len(scored)
-                if level == "pt":
-                    for name in signals:
-                        signals[name] += int(scored[f"meets_{name}"].sum())
-            del work
+        level_counts = ((level, db.query(con, "analytics/level_counts", {"level": level}).to_pandas())
+                        for level in levels)
+        for level, scored in _score_levels(level_counts, settings, priors, say, SCORE_SLICE_ROWS):
+            _insert_scores(con, scored, columns, run_id)
+            n_pairs[level] += len(scored)
+            if level == "pt":
+                for name in signals:
+                    signals[name] += int(scored[f"meets_{name}"].sum())
         db.execute(con, "analytics/insert_run_categories", {"run_id": run_id})
         seconds = time.perf_counter() - t0
         con.execute(

@@ -45,6 +45,7 @@ __all__ = ["DEFAULT_THRESHOLD", "ICSR_SUITES", "RAW_SUITES", "SAMPLE_VALUES", "S
            "record", "release", "revalidate", "run_suite", "start_loading", "validate_load", "validate_standardized",
            "worst", "write_report"]
 
+
 @dataclass
 class LoadValidation:
     outcomes: list[Outcome]
