@@ -9,7 +9,7 @@ from scipy.optimize import minimize, rosen, rosen_der, rosen_hess
 from scipy.special import polygamma
 
 from pv.stats.mgps_likelihood import Points, objective, objective_hessian
-from pv.stats.newton import minimize_newton
+from pv.stats.newton import minimize_newton, minimize_newton_many
 from pv.stats.special import trigamma
 
 
@@ -54,3 +54,63 @@ def test_trigamma_matches_scipy():
     x = np.concatenate([np.logspace(-6, 8, 20001), np.arange(1, 2000.0), [9.999999, 10.0, 10.000001]])
     np.testing.assert_allclose(trigamma(x), polygamma(1, x), rtol=2e-14)
     assert np.isnan(trigamma(np.array([0.0, -1.0]))).all()
+
+
+def test_many_points_evaluate_as_each_alone(points):
+    xs = np.array([[np.log(0.2), np.log(0.1), np.log(2.0), np.log(4.0), -0.7], [0.3, -1.0, 1.5, 0.2, 0.4],
+                   [6.0, 6.5, -1.0, 0.5, -4.0]])
+    f, g, h = objective_hessian(xs, points)
+    assert f.shape == (3,) and g.shape == (3, 5) and h.shape == (3, 5, 5)
+    for i, x in enumerate(xs):
+        one = objective_hessian(x, points)
+        assert f[i] == pytest.approx(one[0], rel=1e-14)
+        np.testing.assert_allclose(g[i], one[1], rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(h[i], one[2], rtol=1e-12, atol=1e-9)
+
+
+def test_newton_from_many_starts_follows_each_start_alone():
+    # Rosenbrock in 2 dimensions, from four starts, one of which ends on a bound: side by side, each start takes
+    # the iterates, iterations and evaluations it takes alone
+    def fgh_many(xs):
+        return (np.array([rosen(x) for x in xs]), np.array([rosen_der(x) for x in xs]),
+                np.array([rosen_hess(x) for x in xs]))
+
+    starts = np.array([[-1.2, 1.0], [2.0, -1.5], [0.0, 0.0], [-3.0, 4.0]])
+    lower, upper = [-5, -5], [0.5, 5]
+    together = minimize_newton_many(fgh_many, starts, lower, upper)
+    for start, res in zip(starts, together, strict=True):
+        alone = minimize_newton(lambda x: (rosen(x), rosen_der(x), rosen_hess(x)), start, lower, upper)
+        assert np.array_equal(res.x, alone.x) and (res.nit, res.nfev, res.message) == (alone.nit, alone.nfev,
+                                                                                       alone.message)
+        assert res.success and res.x[0] == 0.5
+
+
+def test_gamma_cdf_far_from_the_mode_is_exactly_its_limit():
+    from scipy.special import gammainc
+
+    from pv.stats.mgps import _gamma_cdf
+
+    k = np.repeat([0.3, 2.0, 40.0, 1.6e5, 3e6], 400)
+    y = k * np.tile(np.exp(np.linspace(-0.5, 0.5, 400)), 5) + np.tile(np.linspace(-3, 3, 400), 5) ** 2
+    ours = _gamma_cdf(k, y)
+    assert np.max(np.abs(ours - gammainc(k, y))) <= 1e-16
+    assert ((ours == 0) | (ours == 1)).sum() > 300          # the shortcut is taken for the far points
+
+
+def test_a_prior_without_disproportionality_is_fitted_to_its_optimum():
+    # every pair reported as expected (λ = 1): the likelihood rises towards point masses, the optimum is on the
+    # bound of the shape. The fit must get there, and no worse than an independent optimizer (scipy's L-BFGS-B
+    # on the exact likelihood, from every start) gets.
+    from pv.stats.mgps import DEFAULT_STARTS, fit_mgps
+
+    rng = np.random.default_rng(5)
+    e = rng.gamma(0.4, 2.0, 40_000) + 0.01
+    n = rng.poisson(e)
+    n, e = n[n >= 1].astype(float), e[n >= 1]
+    prior = fit_mgps(n, e, squash_above=2000)
+    assert prior.converged and prior.n_agreeing >= 3 and "point mass" in prior.warnings[0]
+    pts = Points.of(n, e, np.ones_like(n))
+    bounds = [(-12, 12)] * 4 + [(-15, 15)]
+    best = min(minimize(objective, np.r_[np.log(s[:4]), np.log(s[4] / (1 - s[4]))], args=(pts,), jac=True,
+                        method="L-BFGS-B", bounds=bounds).fun for s in DEFAULT_STARTS)
+    assert prior.nll <= best + 1e-6

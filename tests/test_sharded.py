@@ -15,7 +15,7 @@ import pytest
 from pv import meddra, standardize
 from pv.errors import PvError
 from pv.ingest import ingest_path
-from pv.signals import ScoreSettings, asof, count_pairs, prepare, sharded
+from pv.signals import ScoreSettings, asof, count_pairs, prepare, reduce_counts, sharded
 from pv.signals.subgroups import count_subgroups
 
 SAMPLE = Path(__file__).parent.parent / "sample_data"
@@ -100,9 +100,7 @@ def test_rows_split_without_regard_to_case_give_wrong_counts(sample, tmp_path):
             pq.write_table(part, folder / "part.parquet")
     parts = [sharded.shard_parts(str(tmp_path), shard, sharded.COUNTS, {"stratified": False}) for shard in range(4)]
     sharded.gather_parts(sample, sharded.COUNTS, parts)
-    from pv import db
-
-    db.execute(sample, "analytics/drug_event_counts")
+    reduce_counts(sample, stratified=False)
     wrong = sample.sql("select * from drug_event_counts").df().sort_values(KEY).reset_index(drop=True)
     merged = one.merge(wrong, on=KEY, how="outer", suffixes=("", "_split"), indicator=True)
     differs = (merged["_merge"] != "both") | (merged["a"] != merged["a_split"])

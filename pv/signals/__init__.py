@@ -25,6 +25,7 @@ from pv import categorize, db, meddra
 from pv.categorize import exclusions
 from pv.errors import PvError
 from pv.levels import LEVELS
+from pv.signals import stratified as stratified_counts
 from pv.stats import CRITERIA, apply_criteria, disproportionality, fit_mgps
 from pv.stats.mgps import DEFAULT_STARTS
 
@@ -148,6 +149,14 @@ def build_counts(con: duckdb.DuckDBPyConnection, settings: ScoreSettings, prepar
 
     # one reduction of additive parts, whether the parts come from a cluster's shards or from one node
     sharded.compute_parts(con, settings, sharded.COUNTS, {"stratified": settings.stratified})
+    reduce_counts(con, settings.stratified)
+
+
+def reduce_counts(con: duckdb.DuckDBPyConnection, stratified: bool) -> None:
+    """``drug_event_counts`` from the parts of every shard (``all_part_*``): summed by key, the stratified E
+    of each pair computed from the stratum totals (pv.signals.stratified), then b, c, d."""
+    db.execute(con, "analytics/count_totals")
+    stratified_counts.build_pair_expected(con, stratified)
     db.execute(con, "analytics/drug_event_counts")
 
 

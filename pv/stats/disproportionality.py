@@ -93,7 +93,7 @@ def ror(a, b, c, d, *, z: float = Z_975, continuity_correction: float = 0.0):
         return np.exp(log_ror), np.exp(log_ror - z * se), np.exp(log_ror + z * se)
 
 
-def ror_lower_judged(a, b, c, d, *, z: float = Z_975):
+def ror_lower_judged(a, b, c, d, *, z: float = Z_975, wald_lower=None):
     """The ROR lower limit the ``ror025`` criterion judges, and whether it comes from a corrected table.
 
     All four cells > 0: the Wald lower limit of :func:`ror`. A zero cell: the lower limit of the table with 0.5
@@ -102,11 +102,13 @@ def ror_lower_judged(a, b, c, d, *, z: float = Z_975):
     Example: a=28, b=472, c=0, d=9500 has ROR = inf with lower limit nan; corrected, ROR = 28.5·9500.5 /
     (472.5·0.5) = 1146 and the lower limit is 69.9, so the pair meets ror025.
 
+    ``wald_lower``: the uncorrected lower limits at this ``z``, when the caller has them (:func:`ror`).
+
     Returns (lower, is_haldane) arrays.
     """
     a, b, c, d = _cells(a, b, c, d)
     zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)
-    _, lower, _ = ror(a, b, c, d, z=z)
+    lower = ror(a, b, c, d, z=z)[1] if wald_lower is None else np.array(wald_lower, dtype=float)
     if zero.any():
         at = np.flatnonzero(zero)
         lower[at] = ror(a[at], b[at], c[at], d[at], z=z, continuity_correction=0.5)[1]

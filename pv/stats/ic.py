@@ -57,10 +57,11 @@ def bcpnn_ic(a, b, c, d, *, z: float = Z_975):
     a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
     n = a + b + c + d
     n1_, n_1 = a + b, a + c
-    p1, p2 = 1 + n1_, 1 + n - n1_
-    q1, q2 = 1 + n_1, 1 + n - n_1
+    p1, q1 = 1 + n1_, 1 + n_1              # p2 = 1 + N − n1., q2 = 1 + N − n.1: p1 + p2 = q1 + q2 = 2 + N
     r1 = 1 + a
     r2 = n - a - 1 + (2 + n) ** 2 / (q1 * p1)
-    e_ic = (digamma(r1) - digamma(r1 + r2) - (digamma(p1) - digamma(p1 + p2) + digamma(q1) - digamma(q1 + q2))) / LN2
-    v_ic = (trigamma(r1) - trigamma(r1 + r2) + trigamma(p1) - trigamma(p1 + p2) + trigamma(q1) - trigamma(q1 + q2)) / LN2**2
+    total = 2 + n                           # one value for a whole table of one N
+    whole = total[:1] if total.size and np.all(total == total[0]) else total
+    e_ic = (digamma(r1) - digamma(r1 + r2) - (digamma(p1) + digamma(q1) - 2 * digamma(whole))) / LN2
+    v_ic = (trigamma(r1) - trigamma(r1 + r2) + trigamma(p1) + trigamma(q1) - 2 * trigamma(whole)) / LN2**2
     return e_ic, e_ic - z * np.sqrt(v_ic)

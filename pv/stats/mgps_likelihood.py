@@ -100,13 +100,19 @@ def objective(x, pts: Points):
 
 
 def _component_hessian(pts: Points, alpha, beta):
-    """Truncated log-density, its gradient and its Hessian wrt (log α, log β): (l, gu, gv, huu, huv, hvv)."""
+    """Truncated log-density, its gradient and its Hessian wrt (log α, log β): (l, gu, gv, huu, huv, hvv), each of
+    shape (k, points) for k parameter values (``alpha``, ``beta`` of shape (k, 1))."""
     n, e = pts.n, pts.e
     u = pts.n_distinct
     be = beta + e
     log_r = -np.log1p(e / beta)
     log_q = pts.log_e - np.log(be)
-    log_f = ((gammaln(alpha + u) - pts.log_factorial) - gammaln(alpha))[pts.index] + alpha * log_r + n * log_q
+    by_count = pts.index
+
+    def per_count(values):                                    # (k, distinct counts) -> (k, points)
+        return np.take(values, by_count, axis=1)
+
+    log_f = per_count((gammaln(alpha + u) - pts.log_factorial) - gammaln(alpha)) + alpha * log_r + n * log_q
     log_p0 = alpha * log_r
     p0 = np.exp(log_p0)
     one_m_p0 = -np.expm1(log_p0)
@@ -114,9 +120,9 @@ def _component_hessian(pts: Points, alpha, beta):
     rho2 = rho * (1 + rho)
     cross = e / (beta * be)                                   # ∂_α∂_β log f = ∂_α∂_β L0
     l0_b = alpha * cross
-    f_a = (digamma(alpha + u) - digamma(alpha))[pts.index] + log_r
+    f_a = per_count(digamma(alpha + u) - digamma(alpha)) + log_r
     f_b = alpha / beta - (alpha + n) / be
-    f_aa = (trigamma(alpha + u) - trigamma(alpha))[pts.index]
+    f_aa = per_count(trigamma(alpha + u) - trigamma(alpha))
     f_bb = -alpha / beta**2 + (alpha + n) / be**2
     l_a = f_a + rho * log_r
     l_b = f_b + rho * l0_b
@@ -128,36 +134,50 @@ def _component_hessian(pts: Points, alpha, beta):
 
 
 def objective_hessian(x, pts: Points):
-    """−log L, its gradient and its Hessian at x (see the module docstring)."""
-    a1, b1, a2, b2 = np.exp(x[:4])
-    p = expit(x[4])
+    """−log L, its gradient and its Hessian at x (see the module docstring). ``x`` is one point (5,), or k points
+    (k, 5) evaluated together (the fit's starts search side by side): then each result has a leading k axis, and a
+    point whose likelihood is not finite gets −log L = inf."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        nll, grad, hess = objective_hessian(x[None, :], pts)
+        return float(nll[0]), grad[0], hess[0]
+    theta = np.exp(x[:, :4])
+    a1, b1, a2, b2 = (theta[:, i:i + 1] for i in range(4))
+    p = expit(x[:, 4:5])
     w = pts.w
     l1, *d1 = _component_hessian(pts, a1, b1)
     l2, *d2 = _component_hessian(pts, a2, b2)
     m = np.maximum(l1, l2)
     s1, s2 = p * np.exp(l1 - m), (1 - p) * np.exp(l2 - m)
     total = s1 + s2
-    nll = -np.sum(w * (m + np.log(total)))
-    if not np.isfinite(nll):
-        return np.inf, np.zeros(5), np.eye(5)
+    nll = -(m + np.log(total)) @ w
     w1 = s1 / total
     w2 = 1 - w1
-    g1 = (d1[0], d1[1])
-    g2 = (d2[0], d2[1])
+    g1, g2 = (d1[0], d1[1]), (d2[0], d2[1])
     h1 = ((d1[2], d1[3]), (d1[3], d1[4]))
     h2 = ((d2[2], d2[3]), (d2[3], d2[4]))
-    ww = w * w1 * w2
-    grad = np.empty(5)
-    hess = np.empty((5, 5))
+    ww1, ww2 = w * w1, w * w2
+    ww = ww1 * w2
+
+    def total_of(weights, values):                            # Σ over points, one sum per parameter value
+        return np.einsum("kn,kn->k", weights, values)
+
+    k = x.shape[0]
+    grad = np.empty((k, 5))
+    hess = np.empty((k, 5, 5))
     for i in range(2):
-        grad[i] = np.dot(w * w1, g1[i])
-        grad[2 + i] = np.dot(w * w2, g2[i])
+        grad[:, i] = total_of(ww1, g1[i])
+        grad[:, 2 + i] = total_of(ww2, g2[i])
         for j in range(2):
-            hess[i, j] = np.dot(w * w1, h1[i][j]) + np.dot(ww, g1[i] * g1[j])
-            hess[2 + i, 2 + j] = np.dot(w * w2, h2[i][j]) + np.dot(ww, g2[i] * g2[j])
-            hess[i, 2 + j] = hess[2 + j, i] = -np.dot(ww, g1[i] * g2[j])
-        hess[i, 4] = hess[4, i] = np.dot(ww, g1[i])
-        hess[2 + i, 4] = hess[4, 2 + i] = -np.dot(ww, g2[i])
-    grad[4] = np.sum(w * (w1 - p))
-    hess[4, 4] = np.sum(ww) - np.sum(w) * p * (1 - p)
+            hess[:, i, j] = total_of(ww1, h1[i][j]) + total_of(ww, g1[i] * g1[j])
+            hess[:, 2 + i, 2 + j] = total_of(ww2, h2[i][j]) + total_of(ww, g2[i] * g2[j])
+            hess[:, i, 2 + j] = hess[:, 2 + j, i] = -total_of(ww, g1[i] * g2[j])
+        hess[:, i, 4] = hess[:, 4, i] = total_of(ww, g1[i])
+        hess[:, 2 + i, 4] = hess[:, 4, 2 + i] = -total_of(ww, g2[i])
+    p = p[:, 0]
+    grad[:, 4] = (w1 - p[:, None]) @ w
+    hess[:, 4, 4] = ww.sum(axis=1) - w.sum() * p * (1 - p)
+    bad = ~np.isfinite(nll)
+    if bad.any():
+        nll[bad], grad[bad], hess[bad] = np.inf, 0.0, np.eye(5)
     return nll, -grad, -hess

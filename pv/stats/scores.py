@@ -42,7 +42,8 @@ def disproportionality(
     out["expected"] = expected
     out["prr"], out["prr_lower"], out["prr_upper"] = prr(a, b, c, d, continuity_correction=continuity_correction)
     out["ror"], out["ror_lower"], out["ror_upper"] = ror(a, b, c, d, continuity_correction=continuity_correction)
-    out["ror_lower_judged"], out["is_haldane"] = ror_lower_judged(a, b, c, d)
+    out["ror_lower_judged"], out["is_haldane"] = ror_lower_judged(
+        a, b, c, d, wald_lower=out["ror_lower"].to_numpy() if continuity_correction == 0 else None)
     out["chi2_yates"] = chi2_yates(a, b, c, d)
     out["ic"], out["ic025"], out["ic975"] = ic_noren(a, expected)
     out["ic_bcpnn"], out["ic025_bcpnn"] = bcpnn_ic(a, b, c, d)
