@@ -26,7 +26,7 @@ def main() -> None:
     import argparse
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--min-a", type=int, default=20, help="the permissive criterion's minimum count (sets how many signals)")
+    ap.add_argument("--min-a", type=int, default=3, help="the permissive criterion's minimum count (sets how many signals)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="pv-report-"))
     synth.write_quarters(work / "data", 120_000, 8, start="2019Q1", extra_pts=400)

@@ -155,6 +155,20 @@ def test_pdf_rendered_in_one_process_says_the_same(sample_db, report, monkeypatc
     assert [c for c, _ in cases] == [c for c, _ in cases_1] == list(listing["case_id"])
 
 
+def test_trend_figures_drawn_by_two_processes_are_those_drawn_by_one(sample_db, report, monkeypatch, tmp_path):
+    # the report's time trends are drawn half by a worker process, half by the report's (pv.report.pdf.
+    # BackgroundTrendFigures): the same images, in the same order, as drawn all in one process
+    import re
+
+    con, run_id = sample_db
+    pattern = re.compile(r'<img alt="Time trends for [^"]*" src="[^"]*">')
+    together = pattern.findall((report.out_dir / "signal_report.html").read_text(encoding="utf-8"))
+    assert len(together) >= 2                         # at least one figure from each process
+    monkeypatch.setenv("PV_REPORT_PARALLEL", "0")
+    build_report(con, tmp_path, run=run_id, drugs=["ALEMTUZUMAB"], formats=("html",))
+    assert pattern.findall((tmp_path / "signal_report.html").read_text(encoding="utf-8")) == together
+
+
 def test_appendix_parts_cut_evenly_and_continue_their_drug():
     from pv.report.render import appendix_chunks
 

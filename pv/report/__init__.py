@@ -209,11 +209,16 @@ def _write_report(con, out: Path, info: dict, drugs: list[str], formats: tuple[s
     inputs = _frame(con, "report/inputs")
     files: list[Path] = []
     documents = "html" in formats or "pdf" in formats
-    if documents:   # matplotlib and jinja only when a document is asked for
-        from pv.report.render import appendix_chunks, render_html, report_context
     appendix: list = []
+    trend_figures = None
+    if documents:   # matplotlib and jinja only when a document is asked for
+        from pv.report.pdf import BackgroundTrendFigures, parallel_parts
+        from pv.report.render import appendix_chunks, render_html, report_context
+
+        # the costliest plots, drawn by another process from now on while this one writes the tables
+        trend_figures = BackgroundTrendFigures(trend, drugs, background=parallel_parts() > 0 and len(trend) > 0)
     if "pdf" in formats:
-        from pv.report.pdf import BackgroundPdf, html_to_pdf, join_pdfs, parallel_parts
+        from pv.report.pdf import BackgroundPdf, html_to_pdf, join_pdfs
 
         # The line listings need no plots: their PDF parts start rendering in other processes now, while this one
         # writes the tables, draws the plots and lays out the body (see pv.report.pdf).
@@ -232,7 +237,8 @@ def _write_report(con, out: Path, info: dict, drugs: list[str], formats: tuple[s
             _write_xlsx(path, tables)
             files.append(path)
         if documents:
-            context = report_context(info, drugs, {**tables, **tables_extra}, trend, inputs, MAX_CASES)
+            context = report_context(info, drugs, {**tables, **tables_extra}, trend, inputs, MAX_CASES,
+                                     trends=trend_figures.result())
             if "html" in formats:
                 path = out / "signal_report.html"
                 path.write_text(render_html(context, "all"), encoding="utf-8")
@@ -244,7 +250,7 @@ def _write_report(con, out: Path, info: dict, drugs: list[str], formats: tuple[s
                           title=f"Signal report: {', '.join(drugs)} (run {info['run_id']})")
                 files.append(path)
     finally:
-        for part in appendix:
+        for part in [*appendix, *([trend_figures] if trend_figures is not None else [])]:
             part.close()
     manifest = _manifest(info, drugs, inputs, files, database)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")

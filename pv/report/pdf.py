@@ -2,7 +2,8 @@
 
 WeasyPrint lays pages out on one core, and the line-listing appendix (up to 5,000 cases, about 400 pages) costs
 twice as much as the rest of the report. So the appendix is cut into parts (one per core) rendered by other Python
-processes (``python -m pv.report.pdf``) while this one draws the plots and lays out the body. The parts are joined,
+processes (``python -m pv.report.pdf``), and the time-trend figures are drawn by another
+(``python -m pv.report.render``), while this one writes the tables, draws the other plots and lays out the body. The parts are joined,
 bookmarks included, with pypdf, and "Page x of y" is then laid over every page from one overlay document with the
 report's own page box, so the numbering runs through the whole file as if it had been rendered at once.
 
@@ -15,6 +16,7 @@ connection and threads stay out of them. PV_REPORT_PARALLEL=0 renders everything
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import subprocess
@@ -45,37 +47,31 @@ def parallel_parts() -> int:
     return 0 if cores < 2 else min(cores, 4)
 
 
-class BackgroundPdf:
-    """Renders one HTML document to PDF in another process, started at once; with ``background=False`` it is
-    rendered in this process when its result is asked for."""
+class _Worker:
+    """``python -m <module> <input> <output> <args>`` in another process, started at once, in a temporary folder
+    of its own that holds the input and output files."""
 
-    def __init__(self, html: str, base_url: str, background: bool = True) -> None:
-        self._html, self._base_url = html, base_url
-        self._proc: subprocess.Popen | None = None
-        self._dir: tempfile.TemporaryDirectory[str] | None = None
-        if background:
-            remove_orphaned_dirs(PART_DIR_PREFIX)    # left by a pv process that was killed
-            self._dir = owned_temp_dir(PART_DIR_PREFIX)
-            src = Path(self._dir.name) / "part.html"
-            src.write_text(html, encoding="utf-8")
-            env = dict(os.environ)
-            package_root = str(Path(__file__).resolve().parents[2])   # pv importable even when run from a checkout
-            env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
-            self._proc = subprocess.Popen(
-                [sys.executable, "-m", "pv.report.pdf", str(src), str(src.with_suffix(".pdf")), base_url],
-                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=die_with_parent())
+    def __init__(self, module: str, what: str, write_input, input_name: str, output_name: str, args=()) -> None:
+        self._what = what
+        remove_orphaned_dirs(PART_DIR_PREFIX)    # left by a pv process that was killed
+        self._dir: tempfile.TemporaryDirectory[str] | None = owned_temp_dir(PART_DIR_PREFIX)
+        src, self._dest = Path(self._dir.name) / input_name, Path(self._dir.name) / output_name
+        write_input(src)
+        env = dict(os.environ)
+        package_root = str(Path(__file__).resolve().parents[2])   # pv importable even when run from a checkout
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        self._proc: subprocess.Popen | None = subprocess.Popen(
+            [sys.executable, "-m", module, str(src), str(self._dest), *args],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=die_with_parent())
 
     def result(self) -> bytes:
-        if self._proc is None:
-            return html_to_pdf(self._html, self._base_url)
         try:
             _, err = self._proc.communicate()
             if self._proc.returncode != 0:
                 tail = err.decode("utf-8", "replace").strip().splitlines()[-5:]
-                raise PvError("Rendering the PDF's line-listing appendix failed in its worker process "
-                              f"(exit {self._proc.returncode}): {' | '.join(tail)}. "
-                              "Set PV_REPORT_PARALLEL=0 to render it in this process instead.")
-            return (Path(self._dir.name) / "part.pdf").read_bytes()
+                raise PvError(f"{self._what} failed in its worker process (exit {self._proc.returncode}): "
+                              f"{' | '.join(tail)}. Set PV_REPORT_PARALLEL=0 to do it in this process instead.")
+            return self._dest.read_bytes()
         finally:
             self.close()
 
@@ -86,6 +82,50 @@ class BackgroundPdf:
         if self._dir is not None:
             self._dir.cleanup()
             self._dir = None
+
+
+class BackgroundPdf:
+    """Renders one HTML document to PDF in another process, started at once; with ``background=False`` it is
+    rendered in this process when its result is asked for."""
+
+    def __init__(self, html: str, base_url: str, background: bool = True) -> None:
+        self._html, self._base_url = html, base_url
+        self._worker = _Worker("pv.report.pdf", "Rendering the PDF's line-listing appendix",
+                               lambda path: path.write_text(html, encoding="utf-8"), "part.html", "part.pdf",
+                               (base_url,)) if background else None
+
+    def result(self) -> bytes:
+        return html_to_pdf(self._html, self._base_url) if self._worker is None else self._worker.result()
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+
+
+class BackgroundTrendFigures:
+    """The time-trend figures of each drug (pv.report.render.trend_figures), the costliest part of the report's
+    body (about 0.5 s a figure of six signals): half of them drawn in another process, started at once, and the
+    other half here when the result is asked for. With ``background=False`` all are drawn here."""
+
+    def __init__(self, trend, drugs: list[str], background: bool = True) -> None:
+        self._trend, self._drugs = trend, drugs
+        self._worker = _Worker("pv.report.render", "Drawing the time-trend figures",
+                               lambda path: trend.to_parquet(path, index=False), "trend.parquet", "figures.json",
+                               ("1", "2", *drugs)) if background else None
+
+    def result(self) -> dict[str, list[str]]:
+        from pv.report.render import trend_figures
+
+        if self._worker is None:
+            return trend_figures(self._trend, self._drugs)
+        here = trend_figures(self._trend, self._drugs, share=(0, 2))
+        there = json.loads(self._worker.result())
+        return {drug: [a if a is not None else b for a, b in zip(here[drug], there[drug], strict=True)]
+                for drug in self._drugs}
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
 
 
 def join_pdfs(parts: list[bytes], path: Path, title: str) -> int:

@@ -165,11 +165,16 @@ def trend_panel(ax, rows: pd.DataFrame, title: str) -> None:
     ax.grid(linewidth=0.3, alpha=0.5)
 
 
-def trend_plots(trend: pd.DataFrame, drug: str, per_figure: int = 6) -> list[str]:
-    """Small multiples: one panel per signal, six to a figure, with one legend and axis note per figure."""
+def trend_plots(trend: pd.DataFrame, drug: str, per_figure: int = 6, share: tuple[int, int] = (0, 1)) -> list:
+    """Small multiples: one panel per signal, six to a figure, with one legend and axis note per figure.
+    ``share`` (i, n): draw only every n-th figure from the i-th (the others are None), so that n processes can
+    draw a report's figures together."""
     groups = list(trend.groupby(["level", "event"], sort=True))
     figures = []
     for k in range(0, len(groups), per_figure):
+        if (k // per_figure) % share[1] != share[0]:
+            figures.append(None)
+            continue
         chunk = groups[k:k + per_figure]
         n_rows = math.ceil(len(chunk) / 3)
         fig, axes = plt.subplots(n_rows, 3, figsize=(10.5, 2.35 * n_rows), squeeze=False)
@@ -188,6 +193,21 @@ def trend_plots(trend: pd.DataFrame, drug: str, per_figure: int = 6) -> list[str
     return figures
 
 
+def trend_figures(trend: pd.DataFrame, drugs: list[str], share: tuple[int, int] = (0, 1)) -> dict[str, list]:
+    """Each drug's time-trend figures (:func:`trend_plots`), or its ``share`` of them."""
+    return {drug: trend_plots(trend[trend["drug"] == drug], drug, share=share) for drug in drugs}
+
+
+def _main(argv: list[str]) -> None:
+    """The worker of pv.report.pdf.BackgroundTrendFigures: trend Parquet in, its share of each drug's figures as
+    JSON out."""
+    import json
+
+    src, dest, i, n, *drugs = argv
+    figures = trend_figures(pd.read_parquet(src), drugs, share=(int(i), int(n)))
+    Path(dest).write_text(json.dumps(figures), encoding="utf-8")
+
+
 def _missing(v) -> bool:
     return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
 
@@ -199,8 +219,9 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def report_context(info: dict, drugs: list[str], tables: dict, trend: pd.DataFrame, inputs: pd.DataFrame,
-                   max_cases: int, plots: bool = True) -> dict:
-    """Everything the template needs; ``plots=False`` skips the figures (enough for the appendix alone)."""
+                   max_cases: int, plots: bool = True, trends: dict[str, list[str]] | None = None) -> dict:
+    """Everything the template needs; ``plots=False`` skips the figures (enough for the appendix alone).
+    ``trends``: each drug's time-trend figures when drawn already (:func:`trend_figures`)."""
     signals, scores = tables["signals"], tables["scores"]
     sections = []
     for drug in drugs:
@@ -214,13 +235,14 @@ def report_context(info: dict, drugs: list[str], tables: dict, trend: pd.DataFra
             plot_rows = in_cat[in_cat["level"].isin(["subcategory", "pt"])].sort_values("ror", ascending=False)
             categories.append({"name": cat, "rows": _records(rows),
                                "forest": forest_plot(plot_rows, f"{drug}: {cat}") if plots else ""})
-        trends = trend_plots(trend[trend["drug"] == drug], drug) if plots else []
+        drug_trends = trends[drug] if trends is not None else (
+            trend_plots(trend[trend["drug"] == drug], drug) if plots else [])
         onset = tables.get("onset", pd.DataFrame())
         onset = onset[onset["drug"] == drug] if len(onset) else onset
         onset_cases = tables.get("onset_cases", pd.DataFrame())
         onset_cases = onset_cases[onset_cases["drug"] == drug] if len(onset_cases) else onset_cases
         sections.append({
-            "drug": drug, "signals": _records(drug_signals), "categories": categories, "trends": trends,
+            "drug": drug, "signals": _records(drug_signals), "categories": categories, "trends": drug_trends,
             "summary": drug_signals.groupby("level").size().to_dict(),
             "line_listing": _records(tables["line_listing"][tables["line_listing"]["drug"] == drug]),
             "heterogeneity": _records(tables["heterogeneity"][tables["heterogeneity"]["drug"] == drug])
@@ -297,3 +319,9 @@ def page_number_html(n_pages: int) -> str:
     return ("<!doctype html><html><head><meta charset='utf-8'><style>"
             + _env().get_template("_page.css.j2").render(numbers=True, footer=None)
             + " div { break-after: page; }</style></head><body>" + "<div></div>" * n_pages + "</body></html>")
+
+
+if __name__ == "__main__":
+    import sys
+
+    _main(sys.argv[1:])
