@@ -250,8 +250,9 @@ def _write_report(con, out: Path, info: dict, drugs: list[str], formats: tuple[s
                           title=f"Signal report: {', '.join(drugs)} (run {info['run_id']})")
                 files.append(path)
     finally:
-        for part in [*appendix, *([trend_figures] if trend_figures is not None else [])]:
-            part.close()
+        for part in [*appendix, trend_figures]:
+            if part is not None:
+                part.close()
     manifest = _manifest(info, drugs, inputs, files, database)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
     return ReportResult(out, [*files, out / "manifest.json"], len(tables["signals"]), manifest)

@@ -2,10 +2,10 @@
 
 WeasyPrint lays pages out on one core, and the line-listing appendix (up to 5,000 cases, about 400 pages) costs
 twice as much as the rest of the report. So the appendix is cut into parts (one per core) rendered by other Python
-processes (``python -m pv.report.pdf``), and the time-trend figures are drawn by another
-(``python -m pv.report.render``), while this one writes the tables, draws the other plots and lays out the body. The parts are joined,
-bookmarks included, with pypdf, and "Page x of y" is then laid over every page from one overlay document with the
-report's own page box, so the numbering runs through the whole file as if it had been rendered at once.
+processes (``python -m pv.report.pdf``), and half the time-trend figures are drawn by another (``python -m
+pv.report.render``), while this one writes the tables, draws the other plots and lays out the body. The parts are
+joined, bookmarks included, with pypdf, and "Page x of y" is then laid over every page from one overlay document
+with the report's own page box, so the numbering runs through the whole file as if it had been rendered at once.
 
 The workers die with their parent, and their temporary folders are removed by the next report if the parent
 was killed (``pv.procs``). Plain subprocesses rather than multiprocessing: they never re-import the caller's

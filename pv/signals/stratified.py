@@ -71,15 +71,15 @@ def _dense(ids, by_stratum, strata) -> np.ndarray:
 def build_pair_expected(con, stratified: bool) -> None:
     """``pair_expected_stratified``: the stratified E of every pair of ``total_pair`` (count_totals.sql), from the
     stratum totals beside it; empty when the run is not stratified."""
-    pairs = con.sql("select drug_id, event_id from total_pair").to_arrow_table() if stratified else \
-        con.sql("select drug_id, event_id from total_pair limit 0").to_arrow_table()
-    expected = np.zeros(0)
     if stratified:
+        pairs = con.sql("select drug_id, event_id from total_pair").to_arrow_table()
         expected = stratified_expected(
             pairs["drug_id"].to_numpy(), pairs["event_id"].to_numpy(),
             _columns(con, "select drug_id, stratum_no, n1_s from total_drug_stratum"),
             _columns(con, "select event_id, stratum_no, n_1s from total_event_stratum"),
             _columns(con, "select stratum_no, n_s from total_stratum"))
+    else:   # no pair is read: the table stays empty, with the key types of total_pair
+        pairs, expected = con.sql("select drug_id, event_id from total_pair limit 0").to_arrow_table(), np.zeros(0)
     stratified_expected_input = pairs.append_column("expected_stratified", pa.array(expected, pa.float64()))
     con.register("stratified_expected_input", stratified_expected_input)
     try:
