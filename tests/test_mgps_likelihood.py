@@ -114,3 +114,52 @@ def test_a_prior_without_disproportionality_is_fitted_to_its_optimum():
     best = min(minimize(objective, np.r_[np.log(s[:4]), np.log(s[4] / (1 - s[4]))], args=(pts,), jac=True,
                         method="L-BFGS-B", bounds=bounds).fun for s in DEFAULT_STARTS)
     assert prior.nll <= best + 1e-6
+
+
+def test_trigamma_keeps_the_shape_of_a_table_of_values():
+    x = np.array([[0.3, 12.0, 4.5], [9.99, 1e-4, 250.0]])
+    np.testing.assert_allclose(trigamma(x), polygamma(1, x), rtol=2e-14)
+    assert trigamma(x).shape == (2, 3)
+
+
+@pytest.mark.parametrize("values", [
+    np.array([3, 0, 7, 3, 3, 12, 0]),                          # small whole numbers: tabulated
+    np.array([5.0, -2.0, 5.0, 40.0, -2.0, 1.5e6]),             # whole floats whose range is too wide: sorted
+    np.array([0.5, 2.25, 0.5, 7.0]),                           # not whole: sorted
+    np.array([-4.0, -4.0, -1.0, 2.0]),                         # negative whole numbers: tabulated from the least
+    np.zeros(0),
+])
+def test_distinct_equals_numpy_unique(values):
+    from pv.stats.special import distinct
+
+    uniq, inverse = distinct(values)
+    expected_uniq, expected_inverse = np.unique(values, return_inverse=True)
+    np.testing.assert_array_equal(uniq, expected_uniq)
+    np.testing.assert_array_equal(inverse, expected_inverse.reshape(-1))
+    assert uniq.dtype == values.dtype
+    np.testing.assert_array_equal(uniq[inverse], values)
+
+
+def test_unique_pairs_and_presorted_squash_equal_a_sort():
+    from pv.stats.mgps_points import sorted_pairs, squash, unique_pairs
+
+    rng = np.random.default_rng(11)
+    n = np.minimum(rng.zipf(1.6, 60_000), 400).astype(float)
+    margin = rng.integers(1, 300, (2, 60_000)).astype(float)
+    e = margin[0] * margin[1] / 5000.0                         # E repeats, as products of margins do
+    points_n, points_e, weight, inverse = unique_pairs(n, e)
+    order = np.lexsort((e, n))
+    first = np.r_[True, (np.diff(n[order]) != 0) | (np.diff(e[order]) != 0)]
+    np.testing.assert_array_equal(points_n, n[order][first])
+    np.testing.assert_array_equal(points_e, e[order][first])
+    np.testing.assert_array_equal(weight, np.diff(np.r_[np.flatnonzero(first), n.size]))
+    np.testing.assert_array_equal(points_n[inverse], n)
+    np.testing.assert_array_equal(points_e[inverse], e)
+    sn, se = sorted_pairs(points_n, points_e, weight)
+    np.testing.assert_array_equal(sn, n[order])
+    np.testing.assert_array_equal(se, e[order])
+    for options in ({"bins": 20}, {"bins": 20, "high_bands": 5}):
+        got, want = (np.column_stack(t) for t in (squash(sn, se, presorted=True, **options), squash(n, e, **options)))
+        # the same squashed points (the ones kept exactly may come in another order)
+        got, want = (t[np.lexsort(t.T[::-1])] for t in (got, want))
+        np.testing.assert_allclose(got, want, rtol=1e-13)

@@ -34,7 +34,7 @@ import numpy as np
 from scipy.special import digamma, gammaincinv
 
 from pv.stats.disproportionality import Z_975
-from pv.stats.special import trigamma
+from pv.stats.special import distinct, trigamma
 
 LN2 = np.log(2.0)
 
@@ -46,10 +46,17 @@ def ic_noren(a, expected, *, lower: float = 0.025, upper: float = 0.975):
     shape, rate = a + 0.5, e + 0.5
     ic = np.log2(shape / rate)
     # the quantiles depend on the shape only up to the 1/rate scale: invert once per distinct count
-    shapes, inverse = np.unique(shape, return_inverse=True)
+    counts, inverse = distinct(a)
+    shapes = counts + 0.5
     lo = np.log2(gammaincinv(shapes, lower)[inverse] / rate)
     hi = np.log2(gammaincinv(shapes, upper)[inverse] / rate)
     return ic, lo, hi
+
+
+def _each(f, split):
+    """f of every value, evaluated once per distinct value: ``split`` is :func:`pv.stats.special.distinct`'s."""
+    values, index = split
+    return f(values)[index]
 
 
 def bcpnn_ic(a, b, c, d, *, z: float = Z_975):
@@ -60,8 +67,11 @@ def bcpnn_ic(a, b, c, d, *, z: float = Z_975):
     p1, q1 = 1 + n1_, 1 + n_1              # p2 = 1 + N − n1., q2 = 1 + N − n.1: p1 + p2 = q1 + q2 = 2 + N
     r1 = 1 + a
     r2 = n - a - 1 + (2 + n) ** 2 / (q1 * p1)
-    total = 2 + n                           # one value for a whole table of one N
-    whole = total[:1] if total.size and np.all(total == total[0]) else total
-    e_ic = (digamma(r1) - digamma(r1 + r2) - (digamma(p1) + digamma(q1) - 2 * digamma(whole))) / LN2
-    v_ic = (trigamma(r1) - trigamma(r1 + r2) + trigamma(p1) + trigamma(q1) - 2 * trigamma(whole)) / LN2**2
+    # ψ and ψ' of r1, p1, q1 and 2 + N once per distinct count, margin and N (whole numbers, few distinct values)
+    r1_d, p1_d, q1_d, total_d = (distinct(v) for v in (r1, p1, q1, 2 + n))
+    r12 = r1 + r2
+    e_ic = (_each(digamma, r1_d) - digamma(r12)
+            - (_each(digamma, p1_d) + _each(digamma, q1_d) - 2 * _each(digamma, total_d))) / LN2
+    v_ic = (_each(trigamma, r1_d) - trigamma(r12)
+            + _each(trigamma, p1_d) + _each(trigamma, q1_d) - 2 * _each(trigamma, total_d)) / LN2**2
     return e_ic, e_ic - z * np.sqrt(v_ic)

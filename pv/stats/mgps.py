@@ -53,7 +53,9 @@ import numpy as np
 from scipy.special import digamma, expit, gammainc, gammaincinv, gammaln, logit, ndtri
 
 from pv.errors import PvError
+from pv.stats import special
 from pv.stats.mgps_likelihood import Points, log_nb, objective, objective_hessian
+from pv.stats.mgps_points import sorted_pairs, squash, unique_pairs
 from pv.stats.newton import minimize_newton_many
 
 # openEBGM's exploreHypers defaults, then the published CAERS-like shape and its mirror, then flat ones.
@@ -130,64 +132,6 @@ def _checked(observed, expected):
     return n, e
 
 
-def squash(n, e, *, max_exact_n: int = 50, bins: int = 2000, high_bands: int | None = None):
-    """Pool pairs with the same count into ``bins`` quantile bins of log E (DuMouchel & Pregibon 2001).
-
-    Returns (n, e, weight). Counts above ``max_exact_n`` and counts with few pairs are kept one by one; with
-    ``high_bands``, the counts above ``max_exact_n`` are pooled too, into that many log-spaced bands of the count,
-    each cut into ``bins`` quantile bins of E, with the mean count and the mean E of each bin (a coarser table to
-    search on: the count is then no longer a whole number)."""
-    out_n, out_e, out_w = [], [], []
-    big = n > max_exact_n
-    if high_bands and big.sum() > high_bands * bins:
-        band = np.floor(np.log(n[big] / max_exact_n) / np.log(n[big].max() / max_exact_n) * (high_bands - 1e-9))
-        order = np.lexsort((e[big], band))
-        bn, be, bb = n[big][order], e[big][order], band[order]
-        starts = np.flatnonzero(np.r_[True, np.diff(bb) != 0])
-        for s, t in zip(starts, np.r_[starts[1:], bb.size], strict=True):
-            edges = np.unique(np.linspace(0, t - s, bins + 1).astype(int))
-            counts = np.diff(edges)
-            out_n.append(np.add.reduceat(bn[s:t], edges[:-1]) / counts)
-            out_e.append(np.add.reduceat(be[s:t], edges[:-1]) / counts)
-            out_w.append(counts.astype(float))
-    else:
-        out_n.append(n[big])
-        out_e.append(e[big])
-        out_w.append(np.ones(int(big.sum())))
-    small_n, small_e = n[~big], e[~big]
-    order = np.lexsort((small_e, small_n))
-    small_n, small_e = small_n[order], small_e[order]
-    starts = np.flatnonzero(np.r_[True, np.diff(small_n) != 0])
-    ends = np.r_[starts[1:], small_n.size]
-    for s, t in zip(starts, ends, strict=True):
-        size = t - s
-        if size <= bins:
-            out_n.append(small_n[s:t])
-            out_e.append(small_e[s:t])
-            out_w.append(np.ones(size))
-            continue
-        edges = np.linspace(0, size, bins + 1).astype(int)
-        counts = np.diff(edges)
-        sums = np.add.reduceat(small_e[s:t], edges[:-1])
-        out_n.append(np.full(bins, small_n[s]))
-        out_e.append(sums / counts)
-        out_w.append(counts.astype(float))
-    return np.concatenate(out_n), np.concatenate(out_e), np.concatenate(out_w)
-
-
-def unique_pairs(n, e):
-    """Distinct (n, E) points and how many pairs share each: the likelihood and the posterior depend on
-    nothing else, so computing on these is exact and, at FAERS scale, several times faster."""
-    order = np.lexsort((e, n))
-    n_sorted, e_sorted = n[order], e[order]
-    first = np.r_[True, (np.diff(n_sorted) != 0) | (np.diff(e_sorted) != 0)]
-    starts = np.flatnonzero(first)
-    counts = np.diff(np.r_[starts, n.size]).astype(float)
-    inverse = np.empty(n.size, dtype=np.int64)
-    inverse[order] = np.cumsum(first) - 1
-    return n_sorted[starts], e_sorted[starts], counts, inverse
-
-
 def fit_mgps(observed, expected, *, starts=DEFAULT_STARTS, squash_above: int = 10_000, squash_bins: int = 20,
              maxiter: int = 500, polish: bool = True, distinct=None) -> MGPSPrior:
     """Fit the two-gamma mixture prior by maximum likelihood (N ≥ 1, truncated). See the module docstring.
@@ -202,13 +146,15 @@ def fit_mgps(observed, expected, *, starts=DEFAULT_STARTS, squash_above: int = 1
         keep = distinct[0] >= 1
         un, ue, uw = (v[keep] for v in distinct[:3])
     squashed = un.size > squash_above
-    sn, se, sw = squash(n, e, bins=squash_bins) if squashed else (un, ue, uw)
+    if squashed:    # the pairs in (n, E) order, rebuilt from the distinct points: squashing need not sort them
+        n, e = sorted_pairs(un, ue, uw)
+    sn, se, sw = squash(n, e, bins=squash_bins, presorted=True) if squashed else (un, ue, uw)
     search, exact = Points.of(sn, se, sw), Points.of(un, ue, uw)
     refine = None
     if squashed and sn.size > squash_above:
         # many distinct large counts (each kept exactly): the starts search a coarser table, whose large counts
         # are pooled as well, and the best of them is refined on the squashed one
-        refine, search = search, Points.of(*squash(n, e, bins=min(squash_bins, 100), high_bands=50))
+        refine, search = search, Points.of(*squash(n, e, bins=min(squash_bins, 100), high_bands=50, presorted=True))
     y0 = np.array([_y_of_theta(start) for start in starts])
     # every start searches side by side: one evaluation of the likelihood serves all the starts still running
     found = _minimize(search, y0, maxiter=maxiter, ftol=SEARCH_FTOL)
@@ -231,7 +177,7 @@ def fit_mgps(observed, expected, *, starts=DEFAULT_STARTS, squash_above: int = 1
         # polish on the exact likelihood (distinct points, weighted); above 10 times the squashed points, first on
         # data squashed 20 times finer, so that the costly exact steps start next to their optimum
         if squashed and un.size > 10 * sn.size:
-            fine = Points.of(*squash(n, e, bins=20 * squash_bins))
+            fine = Points.of(*squash(n, e, bins=20 * squash_bins, presorted=True))
             y = _minimize(fine, y, maxiter=maxiter)[0].x
         res = _minimize(exact, y, maxiter=maxiter)[0]
         y, converged = res.x, bool(res.success) or converged
@@ -306,7 +252,7 @@ def ebgm_scores(prior: MGPSPrior, observed, expected, quantiles=(0.05, 0.95), *,
         k2, r2 = prior.alpha2 + n, prior.beta2 + e
         e_log = qn * (digamma(k1) - np.log(r1)) + (1 - qn) * (digamma(k2) - np.log(r2))    # Eq. 9
         ebgm = np.exp(e_log)                                                                 # Eq. 10-11
-        counts, by_count = np.unique(n, return_inverse=True)
+        counts, by_count = special.distinct(n)
         limits = tuple(_mixture_quantile(q, qn, prior, counts, by_count, r1, r2)[inverse] for q in quantiles)
     return (ebgm[inverse], *limits)
 

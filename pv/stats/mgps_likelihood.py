@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import digamma, expit, gammaln
 
-from pv.stats.special import trigamma
+from pv.stats.special import distinct, trigamma
 
 
 def log_nb(n, e, alpha, beta):
@@ -56,7 +56,7 @@ class Points:
     @classmethod
     def of(cls, n, e, w) -> Points:
         n, e, w = (np.asarray(v, dtype=float) for v in (n, e, w))
-        n_distinct, index = np.unique(n, return_inverse=True)
+        n_distinct, index = distinct(n)
         return cls(n, e, w, np.log(e), n_distinct, index.reshape(-1), gammaln(n_distinct + 1))
 
 
@@ -141,42 +141,37 @@ def objective_hessian(x, pts: Points):
     if x.ndim == 1:
         nll, grad, hess = objective_hessian(x[None, :], pts)
         return float(nll[0]), grad[0], hess[0]
+    k = x.shape[0]
     theta = np.exp(x[:, :4])
-    a1, b1, a2, b2 = (theta[:, i:i + 1] for i in range(4))
     p = expit(x[:, 4:5])
     w = pts.w
-    l1, *d1 = _component_hessian(pts, a1, b1)
-    l2, *d2 = _component_hessian(pts, a2, b2)
+    # both components of every point in one evaluation: rows 0..k-1 the first component, k..2k-1 the second
+    log_f, gu, gv, huu, huv, hvv = _component_hessian(pts, np.r_[theta[:, 0:1], theta[:, 2:3]],
+                                                  np.r_[theta[:, 1:2], theta[:, 3:4]])
+    l1, l2 = log_f[:k], log_f[k:]
     m = np.maximum(l1, l2)
     s1, s2 = p * np.exp(l1 - m), (1 - p) * np.exp(l2 - m)
     total = s1 + s2
     nll = -(m + np.log(total)) @ w
     w1 = s1 / total
     w2 = 1 - w1
-    g1, g2 = (d1[0], d1[1]), (d2[0], d2[1])
-    h1 = ((d1[2], d1[3]), (d1[3], d1[4]))
-    h2 = ((d2[2], d2[3]), (d2[3], d2[4]))
-    ww1, ww2 = w * w1, w * w2
-    ww = ww1 * w2
-
-    def total_of(weights, values):                            # Σ over points, one sum per parameter value
-        return np.einsum("kn,kn->k", weights, values)
-
-    k = x.shape[0]
+    ww = w * w1 * w2
+    # the outer-product terms w1 w2 g gᵀ of every block at once, with the second component's gradient negated
+    # (its cross terms with the first and with η change sign) and a row of ones for η
+    g = np.stack([gu[:k], gv[:k], -gu[k:], -gv[k:], np.ones_like(l1)], axis=1)          # (k, 5, points)
+    hess = (g * ww[:, None, :]) @ g.transpose(0, 2, 1)
+    weight = np.r_[w * w1, w * w2]                                                         # (2k, points)
+    sums = np.stack([np.einsum("kn,kn->k", weight, v) for v in (gu, gv, huu, huv, hvv)], axis=1)   # (2k, 5)
     grad = np.empty((k, 5))
-    hess = np.empty((k, 5, 5))
-    for i in range(2):
-        grad[:, i] = total_of(ww1, g1[i])
-        grad[:, 2 + i] = total_of(ww2, g2[i])
-        for j in range(2):
-            hess[:, i, j] = total_of(ww1, h1[i][j]) + total_of(ww, g1[i] * g1[j])
-            hess[:, 2 + i, 2 + j] = total_of(ww2, h2[i][j]) + total_of(ww, g2[i] * g2[j])
-            hess[:, i, 2 + j] = hess[:, 2 + j, i] = -total_of(ww, g1[i] * g2[j])
-        hess[:, i, 4] = hess[:, 4, i] = total_of(ww, g1[i])
-        hess[:, 2 + i, 4] = hess[:, 4, 2 + i] = -total_of(ww, g2[i])
+    grad[:, 0:2], grad[:, 2:4] = sums[:k, 0:2], sums[k:, 0:2]
+    for block, rows in ((0, slice(0, k)), (2, slice(k, 2 * k))):
+        hess[:, block, block] += sums[rows, 2]
+        hess[:, block, block + 1] += sums[rows, 3]
+        hess[:, block + 1, block] += sums[rows, 3]
+        hess[:, block + 1, block + 1] += sums[rows, 4]
     p = p[:, 0]
     grad[:, 4] = (w1 - p[:, None]) @ w
-    hess[:, 4, 4] = ww.sum(axis=1) - w.sum() * p * (1 - p)
+    hess[:, 4, 4] -= w.sum() * p * (1 - p)
     bad = ~np.isfinite(nll)
     if bad.any():
         nll[bad], grad[bad], hess[bad] = np.inf, 0.0, np.eye(5)
