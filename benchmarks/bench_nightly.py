@@ -2,6 +2,11 @@
 Prints figures; asserts nothing. Target (issue 5): <= 10 min on 2 cores, not counting the initial load.
 
     .venv/bin/python benchmarks/bench_nightly.py --base /tmp/bench20m.duckdb
+    .venv/bin/python benchmarks/bench_nightly.py --base /tmp/bench20m.duckdb --nights 2
+
+--nights N runs N nights in a row on the same copy, each adding the next quarter (with follow-ups and deletions
+of the one before): the first night on a database counts time to signal in full, a later one starts from the
+checkpoint the night before kept (pv.signals.asof_checkpoint), as a nightly schedule does.
 
 --base is a database made by `bench_ingest.py --reports 20000000 --quarters 50 --db ...` (raw and standardized
 layers loaded); it is copied first, so it can be reused. The new quarter is generated like FAERS's: mostly new
@@ -38,15 +43,10 @@ def main() -> None:
     ap.add_argument("--quarter", default="2025Q3")
     ap.add_argument("--follow-up-of", type=Path,
                     default=ROOT / "bench_data" / "20000000x50" / "faers_ascii_2025q2.zip")
+    ap.add_argument("--nights", type=int, default=1)
+    ap.add_argument("--reports", type=int, default=400_000, help="reports in each new quarter")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="pv-nightly-"))
-    inbox = work / "inbox"
-    t = time.perf_counter()
-    follow_up_of = args.follow_up_of if args.follow_up_of and args.follow_up_of.exists() else None
-    synth.write_quarters(inbox, 400_000, 1, start=args.quarter, seed=99, first_caseid=90_000_000,
-                         follow_up_of=follow_up_of)
-    print(f"new quarter generated in {time.perf_counter() - t:.1f} s"
-          f"{' (with follow-ups of ' + follow_up_of.name + ')' if follow_up_of else ' (no follow-ups)'}")
     db = work / "pv.duckdb"
     t = time.perf_counter()
     shutil.copyfile(args.base, db)
@@ -59,16 +59,28 @@ def main() -> None:
             t = time.perf_counter()
             standardize.build(con, full=True)
             print(f"base's standardized layer rebuilt by this pv in {time.perf_counter() - t:.1f} s (not counted)")
-    (work / "pv.toml").write_text(f'inbox = "{inbox}"\ndatabase = "{db}"\nreports_dir = "{work / "reports"}"\n'
-                                  'drugs_of_interest = ["ALEMTUZUMAB"]\n')
     from flows.nightly import nightly_signal_run
 
-    t = time.perf_counter()
-    result = nightly_signal_run(config=str(work / "pv.toml"))
-    elapsed = time.perf_counter() - t
-    print(f"nightly run: {elapsed:.1f} s ({elapsed / 60:.1f} min); loaded {result['loaded']}; "
-          f"{result['n_signals']:,} signals; steps (s) {result['step_seconds']}; peak RSS "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2:.1f} GB")
+    follow_up_of = args.follow_up_of if args.follow_up_of and args.follow_up_of.exists() else None
+    quarter = args.quarter
+    for night in range(args.nights):
+        inbox = work / f"inbox{night}"
+        t = time.perf_counter()
+        written = synth.write_quarters(inbox, args.reports, 1, start=quarter, seed=99 + night,
+                                       first_caseid=90_000_000 + night * 5_000_000, follow_up_of=follow_up_of)
+        print(f"night {night + 1}: new quarter {quarter} generated in {time.perf_counter() - t:.1f} s"
+              f"{' (with follow-ups of ' + follow_up_of.name + ')' if follow_up_of else ' (no follow-ups)'}")
+        (work / "pv.toml").write_text(f'inbox = "{inbox}"\ndatabase = "{db}"\nreports_dir = "{work / "reports"}"\n'
+                                      'drugs_of_interest = ["ALEMTUZUMAB"]\n')
+        t = time.perf_counter()
+        result = nightly_signal_run(config=str(work / "pv.toml"))
+        elapsed = time.perf_counter() - t
+        print(f"night {night + 1}: nightly run {elapsed:.1f} s ({elapsed / 60:.1f} min); loaded {result['loaded']}; "
+              f"{result['n_signals']:,} signals; steps (s) {result['step_seconds']}; peak RSS "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2:.1f} GB", flush=True)
+        follow_up_of = written[-1]
+        year, q = int(quarter[:4]), int(quarter[-1])
+        quarter = f"{year + q // 4}Q{q % 4 + 1}"
 
 
 if __name__ == "__main__":

@@ -121,8 +121,15 @@ def carry_assessments(database: Database, run_id: int, cfg: PvConfig) -> int:
 
 @task(name="time to signal")
 def time_to_signal(database: Database, run_id: int, score_run_id: int, cfg: PvConfig) -> int:
+    log = get_run_logger()
+
+    def say(message: str) -> None:       # whether it starts from the checkpoint (or why not), then each quarter
+        log.info(message)
+        for listener in STEP_LISTENERS:
+            listener(message, None)
+
     with _connect(database) as con:
-        return runs.time_to_signal(con, run_id, score_run_id, cfg)
+        return runs.time_to_signal(con, run_id, score_run_id, cfg, progress=say)
 
 
 @task(name="subgroups")

@@ -250,15 +250,17 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 
 def replace_run_rows(con: duckdb.DuckDBPyConnection, table: str, run_id: int, rows) -> None:
-    """Replace ``table``'s rows of run ``run_id`` with the Arrow table ``rows`` (None: just remove them), matched by
-    column name, in one transaction."""
+    """Replace ``table``'s rows of run ``run_id`` with the Arrow table ``rows`` (None: just remove them; a list:
+    the rows of each), matched by column name, in one transaction."""
     if not _IDENT_RE.match(table):
         raise PvError(f"{table!r} is not a plain table name.")
     con.begin()
     try:
         con.execute(f"delete from {table} where run_id = $id", {"id": run_id}).fetchall()  # noqa: S608 (checked name)
-        if rows is not None and rows.num_rows:
-            con.register("incoming_rows", rows)
+        for part in rows if isinstance(rows, list) else [rows]:
+            if part is None or not part.num_rows:
+                continue
+            con.register("incoming_rows", part)
             try:
                 con.execute(f"insert into {table} by name "  # noqa: S608 (checked name)
                             "select incoming_rows.*, $id as run_id from incoming_rows", {"id": run_id}).fetchall()

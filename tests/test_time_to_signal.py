@@ -44,9 +44,12 @@ def test_each_quarter_counts_the_cases_as_they_stood_then(tmp_path):
             {2, 5, 6, 7}: a = 1 (2), b = 1 (7), c = 1 (6), d = 1 (5).
     2019Q2: case 2's follow-up reports PYREXIA instead, so it no longer duplicates 1, which counts again; case 8
             arrives. Universe {1, 2, 5, 6, 7, 8}: a = 2 (1, 8), b = 2 (2, 7), c = 1 (6), d = 1 (5).
-    2019Q3: case 6 is deleted; case 9 arrives. Universe {1, 2, 5, 7, 8, 9}: a = 3, b = 2, c = 0, d = 1.
+    2019Q3: case 6 is deleted; case 9 arrives, and case 10, a copy of case 7 received later (10 is retained, 7
+            no longer counts). Universe {1, 2, 5, 8, 9, 10}: a = 3, b = 2, c = 0, d = 1.
     With hindsight (each case's final version back-dated, today's grouping, no deletion date) 2019Q1 would read
-    a = 1 (case 1 or 2, not both), b = 2 (case 2 as PYREXIA, 7), c = 0 (6 deleted), d = 1."""
+    a = 1 (case 1 or 2, not both), b = 2 (case 2 as PYREXIA, 7), c = 0 (6 deleted), d = 1.
+    Delivered one quarter at a time, each run after the first starts from the checkpoint of the one before: the
+    same cells (case 10 groups with case 7, which no quarter after the checkpoint delivered)."""
     q1 = _quarter(tmp_path / "faers_ascii_2019q1.zip", "2019Q1", [
         _case(11, 1, 1, "20190110", "LEMTRADA", ["Rash"]),
         _case(21, 2, 1, "20190112", "LEMTRADA", ["Rash"]),
@@ -60,6 +63,7 @@ def test_each_quarter_counts_the_cases_as_they_stood_then(tmp_path):
     ])
     q3 = _quarter(tmp_path / "faers_ascii_2019q3.zip", "2019Q3", [
         _case(91, 9, 1, "20190710", "LEMTRADA", ["Rash"], age="64"),
+        _case(101, 10, 1, "20190711", "LEMTRADA", ["Nausea"], age="62"),
     ], deleted="6\n")
     con = duckdb.connect(str(tmp_path / "pv.duckdb"))
     for q in (q1, q2, q3):
@@ -75,6 +79,14 @@ def test_each_quarter_counts_the_cases_as_they_stood_then(tmp_path):
     # without duplicate collapsing, cases 1 and 2 both count in 2019Q1
     run2 = runs.run_in_process(con, cfg.model_copy(update={"collapse_duplicates": False}))
     assert _cells(con, run2)["2019Q1"] == (2, 1, 1, 1)
+    assert _cells(con, run2)["2019Q3"] == (3, 3, 0, 1)                            # 7 and 10 both count
+    one_at_a_time = duckdb.connect(str(tmp_path / "one_at_a_time.duckdb"))
+    for q in (q1, q2, q3):
+        ingest_path(one_at_a_time, q)
+        run_id = runs.run_in_process(one_at_a_time, cfg)
+    assert one_at_a_time.execute("select count(*) from signal_by_quarter_prior where run_id = $r and source like "
+                                 "'carried over from run 2:%'", {"r": run_id}).fetchone()[0] > 0
+    assert _cells(one_at_a_time, run_id) == {"2019Q1": (1, 1, 1, 1), "2019Q2": (2, 2, 1, 1), "2019Q3": (3, 2, 0, 1)}
 
 
 @pytest.fixture(scope="module")
@@ -208,21 +220,92 @@ def test_subgroups_use_the_runs_stratified_expected_counts(delivered):
 
 def test_a_later_run_reuses_the_priors_fitted_on_the_same_tables(delivered):
     """Each earlier quarter's prior is kept under a digest of its table: a run whose tables are the same reuses it
-    (a nightly run refits only the quarter it adds), and a change to the tables (here: all roles) refits."""
+    (a run that cannot start from the checkpoint, here because the signal criteria changed, refits only the
+    quarters it adds), and a change to the tables (here: all roles) refits. A run that starts from the checkpoint
+    carries the earlier quarters' priors over, saying from which run."""
     con, cfg, _, _ = delivered
+    con.execute("delete from asof_checkpoint")                                # the first run counts every quarter
     first = runs.run_in_process(con, cfg)
     runs.run_in_process(con, cfg.model_copy(update={"stratified": True}))     # other tables in between
     again = runs.run_in_process(con, cfg)
+    recounted = runs.run_in_process(con, cfg.model_copy(update={"signal_criteria": ["evans"]}))
 
     def priors(run_id):
         return {(q, lvl): (src, a1, p) for q, lvl, src, a1, p in con.execute(
             "select quarter, level, source, alpha1, p from signal_by_quarter_prior where run_id = $r "
             "and quarter < '2019Q4'", {"r": run_id}).fetchall()}
 
-    before, now = priors(first), priors(again)
-    assert before.keys() == now.keys() and len(now) >= 9
+    before, carried, now = priors(first), priors(again), priors(recounted)
+    assert before.keys() == carried.keys() == now.keys() and len(now) >= 9
     own = [k for k, (src, _, _) in before.items() if src.startswith("fitted at this quarter end")]
     assert own and all(now[k][0] == "fitted at this quarter end by an earlier run on the same table" for k in own)
-    assert all(now[k][1:] == before[k][1:] for k in own)
+    assert all(now[k][1:] == carried[k][1:] == before[k][1:] for k in own)
+    assert all(carried[k][0] == f"carried over from run {first}: {before[k][0]}" for k in before)
     changed = runs.run_in_process(con, cfg.model_copy(update={"roles": "all"}))
-    assert all(not src.startswith("fitted at this quarter end by an earlier") for src, _, _ in priors(changed).values())
+    assert all(not src.startswith(("fitted at this quarter end by an earlier", "carried"))
+               for src, _, _ in priors(changed).values())
+
+
+def _by_quarter(con, run_id):
+    stats = {r[:4]: r[4:] for r in con.execute(
+        "select quarter, level, drug, event, a, b, c, d, expected, prr, ror, chi2_yates, ic025, ebgm, eb05, eb95, "
+        "criteria_met, is_signal from signal_by_quarter where run_id = $r", {"r": run_id}).fetchall()}
+    priors = {r[:2]: r[2:] for r in con.execute(
+        "select quarter, level, n_reports, alpha1, beta1, alpha2, beta2, p, nll, n_pairs from signal_by_quarter_prior "
+        "where run_id = $r", {"r": run_id}).fetchall()}
+    sources = dict(con.execute("select quarter || ' ' || level, source from signal_by_quarter_prior where run_id = $r",
+                               {"r": run_id}).fetchall())
+    return stats, priors, sources
+
+
+def test_a_run_from_the_checkpoint_equals_a_recount_of_every_quarter(tmp_path):
+    """Quarters delivered one at a time (follow-ups, deletions and duplicates arriving later), with MedDRA levels and
+    the exclusion rule: each run after the first starts from the checkpoint the run before kept, and counts only
+    the quarters after it. The last run's every statistic and prior equal a recount of every quarter of the same
+    database (the checkpoint removed). n_pairs of each level's prior checks the whole table, not only the drugs of
+    interest."""
+    quarters = synth.write_quarters(tmp_path / "q", reports=4_000, quarters=4, start="2019Q1", seed=23)
+    con = duckdb.connect(str(tmp_path / "pv.duckdb"))
+    meddra.load(con, DEMO_MEDDRA)
+    cfg = PvConfig(drugs_of_interest=["ALEMTUZUMAB", "NATALIZUMAB"], exclude_events=True)
+    run_ids = []
+    for path in quarters:
+        ingest_path(con, path)
+        run_ids.append(runs.run_in_process(con, cfg))
+    resumed = run_ids[-1]
+    stats, priors, sources = _by_quarter(con, resumed)
+    # the last run counted only its last two quarters: the first two were carried over from the run before
+    assert {q for q, s in sources.items() if s.startswith("carried over from run ")} == \
+        {q for q in sources if q[:6] in ("2019Q1", "2019Q2")}
+    assert {"hlt", "soc", "category"} <= {lvl for _, lvl in priors}
+    con.execute("delete from asof_checkpoint")
+    recount = runs.run_in_process(con, cfg)
+    stats_again, priors_again, sources_again = _by_quarter(con, recount)
+    assert not any(s.startswith("carried") for s in sources_again.values())
+    assert stats.keys() == stats_again.keys() and len(stats) > 500
+    assert priors == priors_again
+    for key, values in stats.items():
+        again = stats_again[key]
+        assert values[:-2] == pytest.approx(again[:-2], rel=1e-12, nan_ok=True), key
+        assert values[-2:] == again[-2:], key                         # criteria met, is_signal
+
+
+def test_the_checkpoint_is_not_used_when_the_earlier_quarters_could_differ(delivered, tmp_path):
+    """Another method (here: duplicates not collapsed) or a load that can add cases to earlier quarters (a report
+    CSV) makes the next run count every quarter; an unchanged database starts from the checkpoint."""
+    from pv.ingest import ingest_report_csv
+
+    con, cfg, _, _ = delivered
+
+    def carried(run_id):
+        return con.execute("select count(*) from signal_by_quarter_prior where run_id = $r and source like 'carried%'",
+                           {"r": run_id}).fetchone()[0]
+
+    runs.run_in_process(con, cfg)
+    assert carried(runs.run_in_process(con, cfg)) > 0
+    assert carried(runs.run_in_process(con, cfg.model_copy(update={"collapse_duplicates": False}))) == 0
+    runs.run_in_process(con, cfg)
+    path = tmp_path / "more.csv"
+    path.write_text("report_id,drug,event,role,received_date\n1,ALEMTUZUMAB,Rash,PS,2019-02-03\n")
+    ingest_report_csv(con, path, mix_synthetic=True)         # (this test comes last: the module's data change)
+    assert carried(runs.run_in_process(con, cfg)) == 0

@@ -17,6 +17,12 @@ digest of the table it was fitted on (each pair's drug, event and a, and E): a l
 is the same, which is every earlier quarter when a nightly run adds a new one, reuses it instead of refitting.
 At the last quarter the tables are the run's own, and so is the prior: the run fitted it on exactly those tables,
 so the last quarter reproduces ``drug_event_score``.
+
+A run need not recount the quarters it shares with the previous run. :func:`build` takes ``after_qi`` = K and
+then builds only the versions whose counting changes after quarter K (those that start or end after it, and the
+current members of the duplicate groups that change with them), and :func:`quarter_tables` adds their changes to
+the tables as they stood at K (a :class:`TableState`, kept by the previous run: pv.signals.asof_checkpoint).
+With K = 0 and an empty state this is the full count.
 """
 
 from __future__ import annotations
@@ -55,6 +61,32 @@ _MODELS = (
 
 
 @dataclass
+class TableState:
+    """Every pair's 2x2 margins at the end of quarter ``qi`` (1-based; 0 = before any data), by name: the pairs
+    with a > 0 (indexes into ``drugs`` and the events), each drug's and each event's reports, N, and the priors in
+    force then (the next quarter's fit starts from them). Unstratified only."""
+
+    qi: int
+    quarters: list[str]             # the quarters up to qi, oldest first
+    drugs: np.ndarray               # ingredient names (object)
+    event_levels: np.ndarray        # each event's level (object)
+    events: np.ndarray              # each event's name (object)
+    pair_drug: np.ndarray           # int64
+    pair_event: np.ndarray          # int64
+    a: np.ndarray                   # int64
+    n_drug: np.ndarray              # int64, one per drug
+    n_event: np.ndarray             # int64, one per event
+    n_total: int
+    priors: dict[str, MGPSPrior]
+
+    @classmethod
+    def empty(cls) -> TableState:
+        none = np.zeros(0, dtype=object)
+        zero = np.zeros(0, dtype=np.int64)
+        return cls(0, [], none, none, none, zero, zero, zero, zero, zero, 0, {})
+
+
+@dataclass
 class QuarterTable:
     """The 2x2 tables of the drugs of interest at one quarter end, and the priors fitted on that quarter's data."""
 
@@ -63,6 +95,7 @@ class QuarterTable:
     priors: dict[str, MGPSPrior]    # level -> prior used at that quarter
     sources: dict[str, str]         # level -> how the prior was obtained
     n_reports: int
+    state: TableState | None = None  # every pair's margins then, at the quarter quarter_tables was asked to keep
 
 
 @dataclass
@@ -121,30 +154,53 @@ def table_digest(level: str, drug_hash, event_hash, a, expected) -> str:
     return hashlib.sha256(json.dumps([level, [int(x) for x in parts]]).encode()).hexdigest()
 
 
-def build(con: duckdb.DuckDBPyConnection, settings, levels: list[str], say: Callable[[str], None]) -> list[str]:
-    """Materialize the as-of tables (temporary) for ``settings``; returns the quarters, oldest first.
-    Needs :func:`pv.signals.prepare` to have run on this connection (term index, levels, categories, exclusions)."""
+def quarters(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Number the quarters of the loaded data (``asof_quarter``); returns them, oldest first."""
+    db.execute(con, "analytics/asof_quarter")
+    return [r[0] for r in con.execute("select quarter from asof_quarter order by qi").fetchall()]
+
+
+def build(con: duckdb.DuckDBPyConnection, settings, levels: list[str], say: Callable[[str], None],
+          after_qi: int = 0) -> list[str]:
+    """Materialize the as-of tables (temporary) for ``settings``; returns the quarters, oldest first. With
+    ``after_qi`` = K, only what changes after quarter K (see the module docstring). Needs
+    :func:`pv.signals.prepare` to have run on this connection (term index, levels, categories, exclusions)."""
     from pv.signals import ROLE_SETS
 
-    say("finding each case's versions as they stood at every quarter end")
-    db.execute(con, "analytics/asof_versions")
+    result = quarters(con)
+    after = {"after_qi": after_qi}
+    say("finding each case's versions as they stood at every quarter end" if not after_qi else
+        f"finding the case versions that change after {result[after_qi - 1]}")
+    db.execute(con, "analytics/asof_versions", after)
     for model, table, inputs in _MODELS:
         db.materialize(con, f"standardized/{model}", table, inputs, temporary=True)
     say("grouping probable duplicates as they stood at every quarter end")
-    db.execute(con, "analytics/asof_duplicates")
+    db.execute(con, "analytics/asof_duplicates", after)
     db.materialize(con, "standardized/case_duplicate", "asof_dup_result", {"case_signature": "asof_dup_input"},
                    temporary=True)
     db.execute(con, "analytics/asof_universe", {"roles": ROLE_SETS[settings.roles], "scope": settings.scope_param()})
     db.materialize(con, "analytics/pt_level_event", "asof_pt_level_event", {"pt_key": "asof_pt_key"}, temporary=True)
     db.execute(con, "analytics/asof_steps", {"levels": levels, "collapse_duplicates": settings.collapse_duplicates,
-                                             "stratified": settings.stratified})
+                                             "stratified": settings.stratified, **after})
     from pv.signals import sharded
 
     if settings.engine == "dask":
         say("counting each quarter's changes on the Dask cluster")
     sharded.compute_parts(con, settings, sharded.QUARTERS, {})
     db.execute(con, "analytics/asof_delta")
-    return [r[0] for r in con.execute("select quarter from asof_quarter order by qi").fetchall()]
+    return result
+
+
+def _event_keys(levels: np.ndarray, events: np.ndarray) -> np.ndarray:
+    return np.asarray([f"{lvl}\x1f{e}" for lvl, e in zip(levels, events, strict=True)], dtype=object)
+
+
+def _positions(known: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``known`` extended by the ``names`` it lacks, and each name's position in the result."""
+    pos = pd.Index(known).get_indexer(names) if known.size else np.full(names.size, -1)
+    new = pos < 0
+    pos[new] = known.size + np.arange(int(new.sum()))
+    return np.concatenate([known, names[new]]), pos.astype(np.int64)
 
 
 def _grouped(con, sql: str, n_quarters: int) -> list[dict[str, np.ndarray]]:
@@ -159,25 +215,38 @@ def _grouped(con, sql: str, n_quarters: int) -> list[dict[str, np.ndarray]]:
 
 def quarter_tables(con: duckdb.DuckDBPyConnection, settings, drugs: list[str], final_priors: dict[str, MGPSPrior],
                    quarters: list[str], say: Callable[[str], None], min_pairs_own_prior: int,
-                   cache: PriorCache) -> Iterator[QuarterTable]:
-    """Add up the changes of :func:`build` quarter by quarter; yield each quarter's tables for ``drugs``."""
+                   cache: PriorCache, start: TableState | None = None,
+                   keep_qi: int | None = None) -> Iterator[QuarterTable]:
+    """Add up the changes of :func:`build` quarter by quarter, from ``start`` (the tables at the quarter
+    :func:`build` was given as ``after_qi``; None: from nothing); yield each later quarter's tables for ``drugs``.
+    The table of quarter ``keep_qi`` carries the whole state then (``QuarterTable.state``)."""
     nq = len(quarters)
-    drug_names = np.asarray([r[0] for r in con.execute("select drug from asof_drug order by drug_id").fetchall()],
-                            dtype=object)
+    start = start or TableState.empty()
+    if settings.stratified and start.qi:
+        raise PvError("time to signal: a stratified run counts every quarter; it cannot start from a checkpoint.")
+    # names: the start's, then those the changes bring (an id of asof_drug / asof_level_event -> a position)
+    drug_names, drug_pos = _positions(start.drugs, np.asarray(
+        [r[0] for r in con.execute("select drug from asof_drug order by drug_id").fetchall()], dtype=object))
     events = con.execute("select level, event from asof_level_event order by event_id").fetchall()
-    event_level = np.asarray([lvl for lvl, _ in events], dtype=object)
-    event_name = np.asarray([e for _, e in events], dtype=object)
-    n_drugs, n_events = len(drug_names), len(events)
+    levels_new = np.asarray([lvl for lvl, _ in events], dtype=object)
+    names_new = np.asarray([e for _, e in events], dtype=object)
+    event_keys, event_pos = _positions(_event_keys(start.event_levels, start.events),
+                                       _event_keys(levels_new, names_new))
+    added = event_pos >= start.events.size          # _positions appends the names it lacks in their order
+    event_level = np.concatenate([start.event_levels, levels_new[added]])
+    event_name = np.concatenate([start.events, names_new[added]])
+    n_drugs, n_events = drug_names.size, max(event_keys.size, 1)
     wanted = np.isin(drug_names, np.asarray(drugs, dtype=object))
     drug_hash = _name_hashes(drug_names)
-    event_hash = _name_hashes(f"{lvl}\x1f{e}" for lvl, e in events)
+    event_hash = _name_hashes(event_keys)
 
     pair = _grouped(con, "select qi, drug_id, event_id, delta from asof_pair_delta", nq)
-    every = np.concatenate([p["drug_id"].astype(np.int64) * (n_events + 1) + p["event_id"] for p in pair]) \
-        if pair else np.zeros(0, np.int64)
+    held = start.pair_drug * n_events + start.pair_event
+    every = np.concatenate([held, *(drug_pos[p["drug_id"] - 1] * n_events + event_pos[p["event_id"] - 1]
+                                    for p in pair)])
     keys, inverse = np.unique(every, return_inverse=True)
-    pair_drug, pair_event = (keys // (n_events + 1)).astype(np.int64) - 1, (keys % (n_events + 1)).astype(np.int64) - 1
-    starts = np.cumsum([0] + [p["qi"].size for p in pair])
+    pair_drug, pair_event = keys // n_events, keys % n_events
+    starts = held.size + np.cumsum([0] + [p["qi"].size for p in pair])
     drug_d = _grouped(con, "select qi, drug_id, delta from asof_drug_delta", nq)
     event_d = _grouped(con, "select qi, event_id, delta from asof_event_delta", nq)
     total_d = _grouped(con, "select qi, delta from asof_total_delta", nq)
@@ -189,16 +258,26 @@ def quarter_tables(con: duckdb.DuckDBPyConnection, settings, drugs: list[str], f
         dm_s, em_s, n_s = (np.zeros((n_drugs, n_strata)), np.zeros((n_events, n_strata)), np.zeros(n_strata))
 
     a = np.zeros(keys.size, dtype=np.int64)
-    n_drug, n_event, n_total = np.zeros(n_drugs, np.int64), np.zeros(n_events, np.int64), 0
-    previous: dict[str, MGPSPrior] = {}
-    for i, quarter in enumerate(quarters):
+    a[inverse[:held.size]] = start.a
+    n_drug, n_event = np.zeros(n_drugs, np.int64), np.zeros(n_events, np.int64)
+    n_drug[:start.n_drug.size], n_event[:start.n_event.size] = start.n_drug, start.n_event
+    n_total = start.n_total
+    previous: dict[str, MGPSPrior] = dict(start.priors)
+
+    def state(qi: int) -> TableState:
+        live = np.flatnonzero(a > 0)
+        return TableState(qi, quarters[:qi], drug_names, event_level, event_name, pair_drug[live], pair_event[live],
+                          a[live].copy(), n_drug.copy(), n_event.copy(), n_total, dict(previous))
+
+    for i in range(start.qi, nq):
+        quarter = quarters[i]
         a[inverse[starts[i]:starts[i + 1]]] += pair[i]["delta"]
-        n_drug[drug_d[i]["drug_id"] - 1] += drug_d[i]["delta"]
-        n_event[event_d[i]["event_id"] - 1] += event_d[i]["delta"]
+        n_drug[drug_pos[drug_d[i]["drug_id"] - 1]] += drug_d[i]["delta"]
+        n_event[event_pos[event_d[i]["event_id"] - 1]] += event_d[i]["delta"]
         n_total += int(total_d[i]["delta"].sum())
         if settings.stratified:
-            np.add.at(dm_s, (drug_s[i]["drug_id"] - 1, drug_s[i]["stratum_id"]), drug_s[i]["delta"])
-            np.add.at(em_s, (event_s[i]["event_id"] - 1, event_s[i]["stratum_id"]), event_s[i]["delta"])
+            np.add.at(dm_s, (drug_pos[drug_s[i]["drug_id"] - 1], drug_s[i]["stratum_id"]), drug_s[i]["delta"])
+            np.add.at(em_s, (event_pos[event_s[i]["event_id"] - 1], event_s[i]["stratum_id"]), event_s[i]["delta"])
             np.add.at(n_s, total_s[i]["stratum_id"], total_s[i]["delta"])
         if n_total == 0:
             continue
@@ -225,7 +304,7 @@ def quarter_tables(con: duckdb.DuckDBPyConnection, settings, drugs: list[str], f
             "d": n_total - nd[keep] - ne[keep] + cell_a[keep]})
         if settings.stratified:
             counts["expected"] = expected[keep]
-        yield QuarterTable(quarter, counts, priors, sources, n_total)
+        yield QuarterTable(quarter, counts, priors, sources, n_total, state(i + 1) if i + 1 == keep_qi else None)
 
 
 def _stratified_expected(drug_weighted: np.ndarray, event_strata: np.ndarray, d_id, e_id, chunk: int = 200_000):

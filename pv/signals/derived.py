@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from pv import db
 from pv.config import PvConfig
-from pv.signals import MIN_PAIRS_OWN_PRIOR, ROLE_SETS, ScoreSettings, asof, prepare
+from pv.signals import MIN_PAIRS_OWN_PRIOR, ROLE_SETS, ScoreSettings, asof, asof_checkpoint, prepare
 from pv.signals.subgroups import count_subgroups, record_heterogeneity
 from pv.stats import apply_criteria, disproportionality
 from pv.stats.mgps import MGPSPrior
@@ -56,31 +56,43 @@ def score_rows(frame: pd.DataFrame, priors: dict[str, MGPSPrior], cfg: PvConfig)
 def time_to_signal(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int, cfg: PvConfig,
                    progress=None) -> int:
     """Statistics at each quarter end for the drugs of interest, from the data as it stood then and the priors
-    fitted then (``signal_by_quarter``, and each quarter's priors in ``signal_by_quarter_prior``)."""
+    fitted then (``signal_by_quarter``, and each quarter's priors in ``signal_by_quarter_prior``). The quarters up
+    to the previous run's checkpoint are carried over from it when nothing that decides them changed
+    (pv.signals.asof_checkpoint), and this run keeps its own checkpoint at its second-to-last quarter."""
     if not cfg.drugs_of_interest:
         return 0
     say = progress or (lambda _m: None)
     settings = ScoreSettings.from_config(cfg)
     prepared = prepare(con, settings)
-    quarters = asof.build(con, settings, prepared["levels"], say)
+    method = asof_checkpoint.method_sha256(con, run_id, score_run_id, list(cfg.drugs_of_interest),
+                                           MIN_PAIRS_OWN_PRIOR)
+    resume = asof_checkpoint.find(con, settings, method, asof.quarters(con))
+    say(resume.reason)
+    start = resume.state
+    quarters = asof.build(con, settings, prepared["levels"], say, after_qi=start.qi if start else 0)
     cache = asof.PriorCache.load(con)
-    scored, prior_rows = [], []
+    keep_qi = len(quarters) - 1 if not settings.stratified and len(quarters) >= 2 else None
+    kept = start if start is not None and start.qi == keep_qi else None
+    carried, carried_priors = asof_checkpoint.carried_rows(con, resume)
+    scored, prior_rows = [carried], []
     for table in asof.quarter_tables(con, settings, list(cfg.drugs_of_interest), run_priors(con, score_run_id),
-                                     quarters, say, MIN_PAIRS_OWN_PRIOR, cache):
-        rows = score_rows(table.counts, table.priors, cfg)
-        if rows is not None:
-            scored.append(rows)
+                                     quarters, say, MIN_PAIRS_OWN_PRIOR, cache, start=start, keep_qi=keep_qi):
+        scored.append(score_rows(table.counts, table.priors, cfg))
         prior_rows += [{"quarter": table.quarter, "level": level, "n_reports": table.n_reports,
                         "source": table.sources[level], **prior.as_dict()} for level, prior in table.priors.items()]
-    result = pa.concat_tables(scored) if scored else None
-    db.replace_run_rows(con, "signal_by_quarter", run_id, result)
+        kept = table.state or kept
+    db.replace_run_rows(con, "signal_by_quarter", run_id, scored)
     priors = pa.Table.from_pylist(prior_rows) if prior_rows else None
     if priors is not None:
         priors = priors.select([c for c in priors.column_names if c in db.table_columns(con, "signal_by_quarter_prior")])
-    db.replace_run_rows(con, "signal_by_quarter_prior", run_id, priors)
+    db.replace_run_rows(con, "signal_by_quarter_prior", run_id, [carried_priors, priors])
     cache.save(con)
-    say(f"time to signal: {len(quarters)} quarter(s); {cache.hits} prior(s) reused from earlier runs")
-    return 0 if result is None else result.num_rows
+    if kept is not None:
+        asof_checkpoint.save(con, run_id, kept, method)
+    say(f"time to signal: {len(quarters)} quarter(s)" + (f", {start.qi} carried over from run {resume.run_id}"
+                                                          if start else "")
+        + f"; {cache.hits} prior(s) reused from earlier runs")
+    return sum(t.num_rows for t in scored if t is not None)
 
 
 def subgroups(con: duckdb.DuckDBPyConnection, run_id: int, score_run_id: int, cfg: PvConfig) -> int:

@@ -74,6 +74,16 @@ def _fingerprint(con: duckdb.DuckDBPyConnection, load_ids: list[int]) -> str:
     return db.execute(con, "standardized/quarantine_fingerprint", {"load_ids": load_ids})[0][0]
 
 
+def quarantine_fingerprint(con: duckdb.DuckDBPyConnection, load_ids: list[int]) -> str:
+    """A fingerprint of the rows of ``load_ids`` held in quarantine: it changes when rows are held or released."""
+    return _fingerprint(con, load_ids)
+
+
+def definition_sha256() -> str:
+    """The SHA-256 of what defines the layer besides the data: its SQL and the drug synonym seed."""
+    return hashlib.sha256((_models_sha256() + _seed_sha256()).encode()).hexdigest()
+
+
 def plan(con: duckdb.DuckDBPyConnection, full: bool = False, meddra_version: str | None = None) -> Plan:
     """How the next build must run, and why (reads only: `pv status` asks it on a read-only connection).
     ``meddra_version``: the configured version (config ``meddra_version``); None means the newest loaded."""

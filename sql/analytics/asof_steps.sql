@@ -2,13 +2,13 @@
 -- changes of the 2x2 tables from one quarter end to the next). A version counts from the quarter it became the
 -- case's latest (from_qi) until it was replaced or the case deleted (to_qi) and, when $collapse_duplicates, not
 -- while it was a non-retained member of a probable-duplicate group as grouped then (asof_dup_result, valid until
--- its fingerprint's next change).
+-- its fingerprint's next change). Only the changes after quarter $after_qi are kept (0: all of them).
 -- asof_level_event: the events of the levels in $levels, numbered; asof_event: (version, event);
 -- asof_case_delta: +1 / -1 per version and quarter; asof_stratum: each version's stratum (case_stratum), numbered,
 -- when $stratified. Every table is keyed by version (vkey), so the versions can be cut into shards.
 -- Inputs: asof_version, asof_version_key, asof_pt_key, asof_pt_level_event, asof_all_event, asof_dup_result,
--- asof_dup_change, asof_signature, case_report, asof_case_report.
--- params: levels, collapse_duplicates, stratified
+-- asof_dup_change, asof_dup_member, case_report, asof_case_report.
+-- params: levels, collapse_duplicates, stratified, after_qi
 create or replace temp table asof_level_event as
 select (row_number() over (order by level, event))::integer as event_id, level, event
 from (select distinct level, event from asof_pt_level_event where list_contains($levels, level));
@@ -28,15 +28,17 @@ select distinct v.vkey, m.event_id from version_pt as v inner join pt_event as m
 
 create or replace temp table asof_case_delta as
 with not_retained as (
-    select split_part(r.case_id, '|', 1)::integer as qi, substr(r.case_id, strpos(r.case_id, '|') + 1) as version_id
+    select split_part(r.case_id, '|', 1)::integer as qi, substr(r.case_id, strpos(r.case_id, '|') + 1) as case_id
     from asof_dup_result as r
     where not r.is_retained and $collapse_duplicates
 ),
 not_retained_span as (
-    select n.version_id, n.qi, ch.next_qi
+    -- the case's version at that quarter (one at a time), until its fingerprint's next change
+    select m.version_id, n.qi, ch.next_qi
     from not_retained as n
-    inner join asof_signature as s using (version_id)
-    inner join asof_dup_change as ch on ch.drug_set = s.drug_set and ch.pt_set = s.pt_set and ch.qi = n.qi
+    inner join asof_dup_member as m
+        on m.case_id = n.case_id and m.from_qi <= n.qi and (m.to_qi is null or n.qi < m.to_qi)
+    inner join asof_dup_change as ch on ch.drug_set = m.drug_set and ch.pt_set = m.pt_set and ch.qi = n.qi
 ),
 step as (
     select version_id, from_qi as qi, 1 as delta from asof_version
@@ -49,6 +51,7 @@ step as (
 )
 select k.vkey, s.qi, sum(s.delta)::integer as delta
 from step as s inner join asof_version_key as k using (version_id)
+where s.qi > $after_qi
 group by all
 having sum(s.delta) <> 0;
 

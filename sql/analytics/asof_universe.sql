@@ -1,23 +1,38 @@
--- The as-of analysis universe, numbered as analysis_universe.sql numbers the run's: every case version of
--- asof_version with at least one drug in $roles and at least one PT not in excluded_pt, within the run's $scope
--- by the same rules (asof_version_key), the ingredients (asof_drug), (version, drug) (asof_exposure) and the
--- coded terms (asof_pt_key). A version's report, drugs and terms are those case_report / case_drug / case_event
--- hold for the current version, or those the same models built for an earlier one (asof_case_*).
--- Inputs: asof_version, case_report, case_drug, case_event, case_indication, asof_case_report, asof_case_drug,
--- asof_case_event, asof_case_indication, meddra_term, excluded_pt.
+-- The as-of analysis universe, numbered as analysis_universe.sql numbers the run's: every case version counted
+-- (asof_counted_version: those of asof_version, and the current members of the duplicate groups that change with
+-- them, asof_dup_member) with at least one drug in $roles and at least one PT the exclusion rule keeps, within the
+-- run's $scope by the same rules (asof_version_key), the ingredients (asof_drug), (version, drug) (asof_exposure)
+-- and the coded terms (asof_pt_key). A version's report, drugs and terms are those case_report / case_drug /
+-- case_event hold for the current version, or those the same models built for an earlier one (asof_case_*). The
+-- exclusion rule matches terms by key (excluded_pt_key), so that it also drops a term only an earlier version
+-- reported.
+-- Inputs: asof_version, asof_dup_member, case_report, case_drug, case_event, case_indication, asof_case_report,
+-- asof_case_drug, asof_case_event, asof_case_indication, meddra_term, excluded_pt_key (asof_excluded_pt: the
+-- terms of the versions counted that it drops).
 -- params: roles, scope
+create or replace temp table asof_counted_version as
+select version_id from asof_version
+union
+select version_id from asof_dup_member;
+
 create or replace temp table asof_all_drug as
-select case_id as version_id, ingredient, role from case_drug
+select case_id as version_id, ingredient, role from case_drug as d
+semi join asof_counted_version as v on v.version_id = d.case_id
 union all
 select case_id, ingredient, role from asof_case_drug;
 
 create or replace temp table asof_all_event as
-select case_id as version_id, pt, pt_code from case_event
+select case_id as version_id, pt, pt_code from case_event as e
+semi join asof_counted_version as v on v.version_id = e.case_id
 union all
 select case_id, pt, pt_code from asof_case_event;
 
+create or replace temp table asof_excluded_pt as
+select pt from (select distinct pt from asof_all_event) semi join excluded_pt_key on match_key = pt_match_key(pt);
+
 create or replace temp view asof_all_indication as
-select case_id, indication, indication_reported from case_indication
+select case_id, indication, indication_reported from case_indication as i
+semi join asof_counted_version as v on v.version_id = i.case_id
 union all
 select case_id, indication, indication_reported from asof_case_indication;
 
@@ -29,7 +44,7 @@ create or replace temp table asof_version_key as
 with report as (
     select case_id as version_id, is_serious, coalesce(received_date, fda_date) as received, country,
            reporter_occupation, report_sources
-    from case_report
+    from case_report as c semi join asof_counted_version as v on v.version_id = c.case_id
     union all
     select case_id, is_serious, coalesce(received_date, fda_date), country, reporter_occupation, report_sources
     from asof_case_report
@@ -57,10 +72,10 @@ drug_version as (
            or version_id in (select version_id from asof_indication_version))
 ),
 event_version as (
-    select distinct e.version_id from asof_all_event as e anti join excluded_pt as x on x.pt = e.pt
+    select distinct e.version_id from asof_all_event as e anti join asof_excluded_pt as x on x.pt = e.pt
 )
 select version_id, (row_number() over ())::integer as vkey
-from (select distinct version_id from asof_version) as v
+from asof_counted_version as v
 semi join drug_version using (version_id)
 semi join event_version using (version_id)
 semi join in_scope using (version_id);
@@ -79,4 +94,4 @@ where list_contains($roles, x.role);
 create or replace temp table asof_pt_key as
 select (row_number() over (order by pt, pt_code))::integer as pt_key, pt, pt_code, pt_match_key(pt) as match_key
 from (select distinct pt, pt_code from asof_all_event) as e
-anti join excluded_pt as x on x.pt = e.pt;
+anti join asof_excluded_pt as x on x.pt = e.pt;
