@@ -31,7 +31,8 @@ from pv.errors import PvError
 from pv.signals import ScoreSettings, sharded
 from pv.signals import score as pv_score
 
-# Listeners told when a step starts and ends (the command line shows them): (step, seconds or None at the start).
+# Listeners told when a step starts and ends (the command line shows them): (step, seconds or None at the start);
+# a long step's progress comes as (message, None).
 STEP_LISTENERS: list[Callable[[str, float | None], None]] = []
 
 
