@@ -70,13 +70,9 @@ def _seed_sha256() -> str:
     return _sha256_files([db.sql_dir() / "seeds" / "drug_synonym.csv"])
 
 
-def _fingerprint(con: duckdb.DuckDBPyConnection, load_ids: list[int]) -> str:
-    return db.execute(con, "standardized/quarantine_fingerprint", {"load_ids": load_ids})[0][0]
-
-
 def quarantine_fingerprint(con: duckdb.DuckDBPyConnection, load_ids: list[int]) -> str:
     """A fingerprint of the rows of ``load_ids`` held in quarantine: it changes when rows are held or released."""
-    return _fingerprint(con, load_ids)
+    return db.execute(con, "standardized/quarantine_fingerprint", {"load_ids": load_ids})[0][0]
 
 
 def definition_sha256() -> str:
@@ -115,7 +111,7 @@ def plan(con: duckdb.DuckDBPyConnection, full: bool = False, meddra_version: str
     gone = sorted(set(built_loads) - set(loads))
     if gone:
         return Plan("full", f"load(s) {', '.join(map(str, gone))} were replaced or removed", loads, [], version)
-    if _fingerprint(con, built_loads) != fingerprint:
+    if quarantine_fingerprint(con, built_loads) != fingerprint:
         return Plan("full", "rows of earlier loads were held in or released from quarantine", loads, [], version)
     new = sorted(set(loads) - set(built_loads))
     if not new:
@@ -192,8 +188,8 @@ def build(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None
             "insert into standardize_build (mode, reason, load_ids, quarantine_fingerprint, seed_sha256, "
             "models_sha256, n_cases_rebuilt, seconds, meddra_version, meddra_sha256) "
             "values ($mode, $reason, $loads, $fp, $seed, $models, $n, $s, $mv, $msha)",
-            {"mode": how.mode, "reason": how.reason, "loads": how.load_ids, "fp": _fingerprint(con, how.load_ids),
-             "seed": _seed_sha256(), "models": _models_sha256(), "n": n_cases, "s": seconds,
+            {"mode": how.mode, "reason": how.reason, "loads": how.load_ids,
+             "fp": quarantine_fingerprint(con, how.load_ids), "seed": _seed_sha256(), "models": _models_sha256(), "n": n_cases, "s": seconds,
              "mv": how.meddra_version, "msha": meddra.release_sha256(con, how.meddra_version)}).fetchall()
         counts: dict = {t: db.one(con, f"select count(*) from {t}")[0] for t in TABLES}  # noqa: S608 (fixed names)
         counts["openfda_overlap"] = db.one(con, "select count(*) from source_overlap")[0]
