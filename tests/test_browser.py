@@ -86,15 +86,24 @@ def browser(tmp_path):
     driver.quit()
 
 
-def _submit(driver, button) -> None:
-    """Click a form's button and wait for the next page (reading before it arrives would read the old one)."""
-    from selenium.webdriver.common.by import By
+def _wait_for_next_page(driver, old) -> None:
+    """Wait until ``old`` (the previous page's html element) is gone. While Chromium swaps the documents, asking
+    about the old element can fail with an inspector error ("Node with given id does not belong to the document")
+    rather than as stale: that too means the page is changing, so the wait asks again."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
+    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(expected_conditions.staleness_of(old))
+
+
+def _submit(driver, button) -> None:
+    """Click a form's button and wait for the next page (reading before it arrives would read the old one)."""
+    from selenium.webdriver.common.by import By
+
     old = driver.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+    _wait_for_next_page(driver, old)
 
 
 def _sign_in(driver, base: str, name: str) -> None:
@@ -171,9 +180,6 @@ def test_a_viewer_reads_but_is_refused_the_assessment(served, browser):
              level: 'pt', drug: 'ALEMTUZUMAB', event: 'HYPERTHYROIDISM', status: 'refuted'})) {
             const i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = v; f.appendChild(i); }
         document.body.appendChild(f); f.submit();""")
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old))
+    _wait_for_next_page(browser, old)
     assert "Your role (viewer) can read signals, not assess them." in browser.find_element(By.TAG_NAME, "main").text
     assert len(assessments.read(store, "signal_assessment_audit")) == before
