@@ -174,7 +174,8 @@ def build(con: duckdb.DuckDBPyConnection, settings, levels: list[str], say: Call
     db.execute(con, "analytics/asof_versions", after)
     for model, table, inputs in _MODELS:
         db.materialize(con, f"standardized/{model}", table, inputs, temporary=True)
-    say("grouping probable duplicates as they stood at every quarter end")
+    say("grouping probable duplicates as they stood at every quarter end" if not after_qi else
+        "grouping the probable duplicates those versions can change")
     db.execute(con, "analytics/asof_duplicates", after)
     db.materialize(con, "standardized/case_duplicate", "asof_dup_result", {"case_signature": "asof_dup_input"},
                    temporary=True)
@@ -235,17 +236,18 @@ def quarter_tables(con: duckdb.DuckDBPyConnection, settings, drugs: list[str], f
     added = event_pos >= start.events.size          # _positions appends the names it lacks in their order
     event_level = np.concatenate([start.event_levels, levels_new[added]])
     event_name = np.concatenate([start.events, names_new[added]])
-    n_drugs, n_events = drug_names.size, max(event_keys.size, 1)
+    n_drugs, n_events = drug_names.size, event_keys.size
+    per_drug = max(n_events, 1)                     # a pair's key: drug position * per_drug + event position
     wanted = np.isin(drug_names, np.asarray(drugs, dtype=object))
     drug_hash = _name_hashes(drug_names)
     event_hash = _name_hashes(event_keys)
 
     pair = _grouped(con, "select qi, drug_id, event_id, delta from asof_pair_delta", nq)
-    held = start.pair_drug * n_events + start.pair_event
-    every = np.concatenate([held, *(drug_pos[p["drug_id"] - 1] * n_events + event_pos[p["event_id"] - 1]
+    held = start.pair_drug * per_drug + start.pair_event
+    every = np.concatenate([held, *(drug_pos[p["drug_id"] - 1] * per_drug + event_pos[p["event_id"] - 1]
                                     for p in pair)])
     keys, inverse = np.unique(every, return_inverse=True)
-    pair_drug, pair_event = keys // n_events, keys % n_events
+    pair_drug, pair_event = np.divmod(keys, per_drug)
     starts = held.size + np.cumsum([0] + [p["qi"].size for p in pair])
     drug_d = _grouped(con, "select qi, drug_id, delta from asof_drug_delta", nq)
     event_d = _grouped(con, "select qi, event_id, delta from asof_event_delta", nq)

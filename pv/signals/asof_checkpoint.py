@@ -129,7 +129,7 @@ def save(con: duckdb.DuckDBPyConnection, run_id: int, state: TableState, method:
                                           "drug": state.drugs.astype(str), "n": state.n_drug}),
         "asof_checkpoint_event": pa.table({"event_pos": np.arange(state.events.size, dtype=np.int32),
                                            "level": state.event_levels.astype(str), "event": state.events.astype(str),
-                                           "n": state.n_event[:state.events.size]}),
+                                           "n": state.n_event}),
         "asof_checkpoint_pair": pa.table({"drug_pos": state.pair_drug.astype(np.int32),
                                           "event_pos": state.pair_event.astype(np.int32), "a": state.a}),
     }
