@@ -23,7 +23,8 @@ import duckdb
 from _common import ROOT, peak_rss_gb
 
 from pv import db, standardize, synth  # noqa: E402
-from pv.ingest import ingest_path  # noqa: E402
+from pv.ingest.faers import ingest_quarters  # noqa: E402
+from pv.ingest.sources import discover  # noqa: E402
 
 
 def main() -> None:
@@ -50,12 +51,12 @@ def main() -> None:
     con = db.connect(db_path, create=True)
     t0 = time.perf_counter()
     rows = 0
-    for zip_path in sorted(data.glob("*.zip")):
+    tq = t0
+    for r in ingest_quarters(con, discover(data)):   # as `pv ingest FOLDER`: the next quarter is read ahead
+        rows += sum(r.rows.values())
+        print(f"  {r.quarter}: {sum(r.rows.values()):,} rows in {time.perf_counter() - tq:.1f} s "
+              f"(peak RSS {peak_rss_gb():.2f} GB)", flush=True)
         tq = time.perf_counter()
-        for r in ingest_path(con, zip_path):
-            rows += sum(r.rows.values())
-            print(f"  {r.quarter}: {sum(r.rows.values()):,} rows in {time.perf_counter() - tq:.1f} s "
-                  f"(peak RSS {peak_rss_gb():.2f} GB)", flush=True)
     t_ingest = time.perf_counter() - t0
     t1 = time.perf_counter()
     counts = standardize.build(con)

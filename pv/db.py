@@ -194,13 +194,17 @@ def execute(
     return rows
 
 
-def query(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, identifiers: dict | None = None):
-    """Run a one-statement ``sql/<name>.sql`` and return its result as an Arrow table."""
+def query(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, identifiers: dict | None = None,
+          columns: list[str] | None = None):
+    """Run a one-statement ``sql/<name>.sql`` and return its result as an Arrow table; ``columns``: only these of
+    its columns (DuckDB then reads and computes only what they need; the statement's order is kept)."""
     _, declared = _load(name)
     if set(params or {}) != declared:
         raise PvError(f"sql/{name}.sql: needs params {sorted(declared)}, got {sorted(params or {})}.")
     (stmt,) = _render_identifiers(name, statements(name), identifiers or {})
     rel = con.sql(stmt, params=params) if params else con.sql(stmt)
+    if columns is not None:
+        rel = rel.select(*(duckdb.ColumnExpression(c) for c in columns))
     return rel.to_arrow_table()
 
 

@@ -278,6 +278,32 @@ def test_not_a_zip_and_missing_path(con, tmp_path):
         ingest_path(con, tmp_path / "empty")
 
 
+def test_a_folder_loads_quarter_by_quarter_reading_the_next_one_ahead(con, tmp_path, monkeypatch):
+    """The next quarter's files are parsed while the current one is written: a file of the second quarter that
+    cannot be read is refused when its turn comes, after the first quarter has committed; a quarter already
+    loaded is not read again."""
+    folder = tmp_path / "zips"
+    folder.mkdir()
+    simple_quarter(folder / "faers_ascii_2019q1.zip", "2019Q1", cases=[(1, 1)])
+    reac_text = b"primaryid$caseid$pt$drug_rec_act$\n21$2$Rash$$\n"
+    write_quarter(folder / "faers_ascii_2019q2.zip", "2019Q2", {
+        "DEMO": [demo_row(21, 2, 1)], "DRUG": reac_text, "REAC": [reac_row(21, 2, "Rash")]})
+    parsed = []
+    real_parse = faers_module.parse_quarter
+    monkeypatch.setattr(faers_module, "parse_quarter",
+                        lambda source, *a, **k: parsed.append(source.quarter) or real_parse(source, *a, **k))
+    with pytest.raises(InputRefused, match=r"DRUG19Q2.txt: the header has no drug_seq"):
+        ingest_path(con, folder)
+    assert con.execute("select quarter, status from ingest_log").fetchall() == [("2019Q1", "loaded")]
+    assert count(con, "raw_demo") == 1 and sorted(parsed) == ["2019Q1", "2019Q2"]
+    write_quarter(folder / "faers_ascii_2019q2.zip", "2019Q2", {
+        "DEMO": [demo_row(21, 2, 1)], "DRUG": [drug_row(21, 2, 1, "PS", "X")], "REAC": [reac_row(21, 2, "Rash")]})
+    parsed.clear()
+    results = ingest_path(con, folder)
+    assert [(r.quarter, r.status) for r in results] == [("2019Q1", "skipped"), ("2019Q2", "loaded")]
+    assert parsed == ["2019Q2"] and count(con, "raw_demo") == 2
+
+
 # --- re-issue and interrupted loads --------------------------------------------------------------------------
 
 

@@ -128,14 +128,21 @@ def test_outcomes_sex_and_seriousness(con, tmp_path):
 
 def test_a_repeated_drug_seq_or_pt_keeps_the_first_line(con, tmp_path):
     """A drug_seq delivered twice for one report counts once, as its first line; a PT reported twice (in two
-    spellings) is one case_event row with the first line's spelling and the first drug_rec_act given."""
+    spellings) is one case_event row with the first line's spelling and the first drug_rec_act given; an
+    indication given twice for one drug is one case_indication row with the first line's spelling."""
     write_quarter(tmp_path / "q.zip", "2019Q1", {
         "DEMO": [demo_row(11, 1, 1), demo_row(21, 2, 1)],
         "DRUG": [drug_row(11, 1, 1, "PS", "Drug A"), drug_row(11, 1, 2, "C", "Drug B"),
                  drug_row(11, 1, 1, "SS", "Drug C"), drug_row(21, 2, 1, "PS", "Drug C")],
-        "REAC": [reac_row(11, 1, "Rash"), "11$1$rash$Y$", reac_row(11, 1, "Fever"), reac_row(21, 2, "Rash")]})
+        "REAC": [reac_row(11, 1, "Rash"), "11$1$rash$Y$", reac_row(11, 1, "Fever"), reac_row(21, 2, "Rash")],
+        "INDI": ["11$1$2$multiple  sclerosis$", "11$1$1$Pain$", "11$1$2$Multiple sclerosis$", "21$2$1$Pain$"]},
+        headers={"INDI": "primaryid$caseid$indi_drug_seq$indi_pt"})
     ingest_path(con, tmp_path / "q.zip")
     build(con)
+    indications = con.execute("select case_id, drug_seq, indication, indication_reported from case_indication "
+                              "order by all").fetchall()
+    assert indications == [("1", 1, "PAIN", "Pain"), ("1", 2, "MULTIPLE SCLEROSIS", "multiple  sclerosis"),
+                           ("2", 1, "PAIN", "Pain")]
     drugs = con.execute("select case_id, drug_seq, role, drug_name_reported from case_drug order by all").fetchall()
     assert drugs == [("1", 1, "PS", "Drug A"), ("1", 2, "C", "Drug B"), ("2", 1, "PS", "Drug C")]
     events = con.execute("select case_id, pt, pt_reported, drug_rec_act from case_event order by all").fetchall()

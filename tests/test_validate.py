@@ -83,6 +83,35 @@ def test_bad_rows_are_quarantined_with_the_expectation_and_values(con, tmp_path)
     assert con.execute("select outcomes from case_report where case_id = '2'").fetchall() == [([],)]
 
 
+def test_column_batches_give_what_one_batch_of_the_whole_frame_gives(con, tmp_path):
+    """Each column's expectations run on a batch of that column and the row key: every outcome (success, counts,
+    samples, failing lines and values, GX's result JSON) is what GX gives for the whole suite on the whole frame,
+    in the suite's order."""
+    from pv.validate import suites
+
+    demo, drug, reac = good_rows(40)
+    demo += [demo_row(9991, 999, 1), demo_row(9991, 998, 1), demo_row(9971, 997, 1, fda_dt="20191340"),
+             demo_row(9951, 995, 1, age="999")]
+    drug += [drug_row(123456, 12345, 1, "PS", "ORPHAN"), drug_row(11, 1, 2, "XX", "ASPIRIN")]
+    ingest_path(con, write_quarter(tmp_path / "q.zip", "2019Q1", {"DEMO": demo, "DRUG": drug, "REAC": reac}),
+                validate=False)
+    for name in ("raw_demo", "raw_drug"):
+        frame = pv_validate.batch_frame(con, name, {"load_id": 1})
+        doc = pv_validate.load_suite(name)
+        whole = suites._run_gx(name, doc["name"], doc["expectations"], frame, "line_no")   # GX's own way
+        split = pv_validate.run_suite(name, frame)
+        assert [o.expectation for o in split] == [suites._label(e) for e in doc["expectations"]]
+        assert [_without_batch_id(o) for o in split] == [_without_batch_id(o) for o in whole]
+        assert any(not o.success for o in split)
+
+
+def _without_batch_id(outcome) -> dict:
+    """An outcome's fields, its GX result without the batch's name (which names the frame it ran on)."""
+    result = json.loads(outcome.result_json)
+    assert result["expectation_config"]["kwargs"].pop("batch_id").startswith(f"pv-{outcome.suite}_")
+    return {**vars(outcome), "result_json": result}
+
+
 def test_a_quarter_with_a_third_broken_is_refused_whole(con, tmp_path):
     ingest_path(con, FAERS_2017Q2)
     before = {t: count(con, t) for t in ("raw_demo", "raw_drug", "quarantine", "ingest_log", "validation_result")}

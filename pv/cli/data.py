@@ -133,16 +133,15 @@ def _ingest_with_progress(con, sources, max_bad_rate: float = 0.05, mix_syntheti
     """Ingest every quarter of ``sources`` with a progress bar over quarters (and the current file)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from pv.ingest.faers import ensure_schema, ingest_quarter
+    from pv.ingest.faers import ingest_quarters
 
-    ensure_schema(con)
     results = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("Ingesting", total=len(sources))
-        for source in sources:
-            results.append(ingest_quarter(con, source, lambda msg: bar.update(task, description=msg),
-                                          max_bad_rate=max_bad_rate, mix_synthetic=mix_synthetic))
+        for result in ingest_quarters(con, sources, lambda msg: bar.update(task, description=msg),
+                                      max_bad_rate=max_bad_rate, mix_synthetic=mix_synthetic):
+            results.append(result)
             bar.advance(task)
     return results
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,10 +71,76 @@ def n_loads_in_force(con: duckdb.DuckDBPyConnection, *, synthetic: bool) -> int:
 def ingest_path(con: duckdb.DuckDBPyConnection, path: str | Path, progress: Progress | None = None, *,
                 validate: bool = True, max_bad_rate: float = 0.05, mix_synthetic: bool = False) -> list[IngestResult]:
     """Ingest every quarter found in ``path`` (zip, quarter folder, or folder of zips)."""
+    return list(ingest_quarters(con, discover(Path(path)), progress, validate=validate, max_bad_rate=max_bad_rate,
+                                mix_synthetic=mix_synthetic))
+
+
+def ingest_quarters(con: duckdb.DuckDBPyConnection, sources: list[QuarterSource], progress: Progress | None = None,
+                    **options) -> Iterator[IngestResult]:
+    """Ingest ``sources`` in order, one transaction each (see :func:`ingest_quarter`, which takes ``options``),
+    yielding each result as its quarter commits. The next quarter's files are read and parsed on a worker thread
+    while the current one is written and validated: DuckDB's writing and Great Expectations leave a core idle part
+    of the time. A quarter already loaded is not read ahead; an error in a file read ahead is raised when its
+    quarter's turn comes, after the quarters before it have committed."""
     ensure_schema(con)
-    return [ingest_quarter(con, source, progress, validate=validate, max_bad_rate=max_bad_rate,
-                           mix_synthetic=mix_synthetic)
-            for source in discover(Path(path))]
+    columns = raw_columns(con)
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pv-read-ahead")
+    try:
+        ahead: Future | None = None
+        for i, source in enumerate(sources):
+            parsed, ahead = ahead, None
+            following = sources[i + 1] if i + 1 < len(sources) else None
+            if following is not None and _worth_reading(con, following):
+                ahead = reader.submit(parse_quarter, following, columns)
+            yield ingest_quarter(con, source, progress, parsed=parsed, **options)
+    finally:
+        reader.shutdown(wait=False, cancel_futures=True)
+
+
+def _worth_reading(con: duckdb.DuckDBPyConnection, source: QuarterSource) -> bool:
+    """Whether reading ``source`` ahead can be of use: it has the files a quarter needs and is not loaded yet."""
+    return (all(k in source.members for k in REQUIRED_KINDS)
+            and db.one(con, "select 1 from ingest_log where source_sha256 = $sha and status = 'loaded'",
+                       {"sha": source.sha256}) is None)
+
+
+def raw_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The delivered columns of each kind's raw table (the parser maps a file's header onto them)."""
+    return {kind: [c for c in db.table_columns(con, RAW_TABLE[kind]) if c not in LINEAGE and c != "line_no"]
+            for kind in KINDS}
+
+
+@dataclass
+class ParsedQuarter:
+    """A quarter's files read and parsed, nothing written yet."""
+
+    tables: dict[str, pa.Table]                    # kind -> rows
+    bad: list[tuple[str, str, BadRow]]             # (raw table, file, row) that could not be parsed
+    deleted: pa.Table | None                       # FDA's deleted-case list, if the quarter has one
+    n_rejoined: int = 0
+    n_latin1: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_quarter(source: QuarterSource, columns: dict[str, list[str]],
+                  say: Progress | None = None) -> ParsedQuarter:
+    """Read and parse every file of ``source``; touches no database (it runs on the read-ahead thread)."""
+    out = ParsedQuarter({}, [], None)
+    for kind in KINDS:
+        if kind not in source.members:
+            continue
+        if say:
+            say(f"{source.quarter}: parsing {source.label(kind)}")
+        result = parse_dollar_file(source.read(kind), kind, source.label(kind), columns[kind])
+        out.tables[kind] = result.table
+        out.warnings.extend(_missing_columns(result.mapped, kind, source))
+        out.bad.extend((RAW_TABLE[kind], source.label(kind), row) for row in result.bad_rows)
+        out.n_rejoined += result.n_rejoined
+        out.n_latin1 += result.n_latin1_lines
+    if "delete" in source.members:
+        out.deleted, deleted_bad = parse_deleted(source.read("delete"))
+        out.bad.extend(("raw_deleted_case", source.label("delete"), row) for row in deleted_bad)
+    return out
 
 
 def check_synthetic_mix(con: duckdb.DuckDBPyConnection, label: str, is_synthetic: bool, mix_synthetic: bool) -> None:
@@ -94,10 +161,12 @@ def check_synthetic_mix(con: duckdb.DuckDBPyConnection, label: str, is_synthetic
 
 
 def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progress: Progress | None = None, *,
-                   validate: bool = True, max_bad_rate: float = 0.05, mix_synthetic: bool = False) -> IngestResult:
+                   validate: bool = True, max_bad_rate: float = 0.05, mix_synthetic: bool = False,
+                   parsed: Future | None = None) -> IngestResult:
     """Load one quarter in one transaction. With ``validate`` (the default) the load is checked against the
     raw suites in ``expectations/`` before it commits: rows breaking a critical expectation are quarantined, and
-    a load whose share of bad rows (parse errors + critical failures) passes ``max_bad_rate`` is refused whole."""
+    a load whose share of bad rows (parse errors + critical failures) passes ``max_bad_rate`` is refused whole.
+    ``parsed``: the quarter's files already being read (:func:`parse_quarter` on a worker thread), if they are."""
     say = progress or (lambda _msg: None)
     started, t0 = datetime.now(), time.perf_counter()
     sha = source.sha256
@@ -117,25 +186,12 @@ def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progre
 
         pv_validate.start_loading()   # overlaps the import of Great Expectations with parsing
 
-    parsed: dict[str, pa.Table] = {}
-    bad: list[tuple[str, str, BadRow]] = []
-    n_rejoined = n_latin1 = 0
-    warnings: list[str] = []
-    for kind in KINDS:
-        if kind not in source.members:
-            continue
-        say(f"{source.quarter}: parsing {source.label(kind)}")
-        columns = [c for c in db.table_columns(con, RAW_TABLE[kind]) if c not in LINEAGE and c != "line_no"]
-        result = parse_dollar_file(source.read(kind), kind, source.label(kind), columns)
-        parsed[kind] = result.table
-        warnings.extend(_missing_columns(result.mapped, kind, source))
-        bad.extend((RAW_TABLE[kind], source.label(kind), row) for row in result.bad_rows)
-        n_rejoined += result.n_rejoined
-        n_latin1 += result.n_latin1_lines
-    deleted = None
-    if "delete" in source.members:
-        deleted, deleted_bad = parse_deleted(source.read("delete"))
-        bad.extend(("raw_deleted_case", source.label("delete"), row) for row in deleted_bad)
+    if parsed is not None:
+        say(f"{source.quarter}: parsing its files (read ahead)")
+        quarter = parsed.result()
+    else:
+        quarter = parse_quarter(source, raw_columns(con), say)
+    bad, warnings = quarter.bad, quarter.warnings
 
     previous = con.execute(
         "select load_id from ingest_log where quarter = $q and status = 'loaded'", {"q": source.quarter}
@@ -151,14 +207,14 @@ def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progre
         rows: dict[str, int] = {}
         n_validation_bad = 0
         with _validator(load_id) if validate else nullcontext() as validator:
-            for kind, table in parsed.items():
+            for kind, table in quarter.tables.items():
                 _append(con, RAW_TABLE[kind], table, load_id, source.quarter, source.label(kind), sha)
                 rows[kind] = table.num_rows
                 if validator:   # its suite runs on a worker thread while the next table is written
                     validator.add(con, RAW_TABLE[kind])
-            if deleted is not None:
-                _append(con, "raw_deleted_case", deleted, load_id, source.quarter, source.label("delete"), sha)
-                rows["deleted"] = deleted.num_rows
+            if quarter.deleted is not None:
+                _append(con, "raw_deleted_case", quarter.deleted, load_id, source.quarter, source.label("delete"), sha)
+                rows["deleted"] = quarter.deleted.num_rows
             _quarantine(con, bad, load_id, source.quarter)
             if validator:
                 say(f"{source.quarter}: validating")
@@ -179,7 +235,8 @@ def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progre
             """,
             {"load_id": load_id, "path": str(source.path), "sha": sha, "format": era_of(source.quarter),
              "quarter": source.quarter, **{f"n_{k}": rows.get(k) for k in (*KINDS, "deleted")},
-             "n_bad": len(bad) + n_validation_bad, "n_rejoined": n_rejoined, "n_latin1": n_latin1, "seconds": seconds,
+             "n_bad": len(bad) + n_validation_bad, "n_rejoined": quarter.n_rejoined, "n_latin1": quarter.n_latin1,
+             "seconds": seconds,
              "started": started, "message": message, "synthetic": source.is_synthetic,
              "warnings": json.dumps(warnings) if warnings else None},
         )
@@ -191,7 +248,7 @@ def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progre
         con.rollback()
         raise
     return IngestResult(str(source.path), source.quarter, status, load_id, rows, len(bad) + n_validation_bad,
-                        n_rejoined, n_latin1, seconds, message, warnings, source.is_synthetic)
+                        quarter.n_rejoined, quarter.n_latin1, seconds, message, warnings, source.is_synthetic)
 
 
 def _missing_columns(mapped: list[str], kind: str, source: QuarterSource) -> list[str]:

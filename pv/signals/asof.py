@@ -46,7 +46,7 @@ SQUASH_ABOVE = 50_000   # distinct (a, E) points above which an as-of fit runs o
 # the standardized models that build an earlier version's rows, with their inputs for those versions
 _MODELS = (
     ("case_report", "asof_case_report", {"raw_demo": "asof_raw_demo", "raw_outc": "raw_outc",
-                                         "raw_deleted_case": "asof_no_deleted_case",
+                                         "raw_rpsr": "raw_rpsr", "raw_deleted_case": "asof_no_deleted_case",
                                          "raw_report_csv": "asof_no_report_csv",
                                          "raw_icsr_report": "asof_no_icsr_report"}),
     ("case_drug", "asof_case_drug", {"case_report": "asof_case_report", "raw_report_csv": "asof_no_report_csv",

@@ -31,7 +31,7 @@ MODELS = ("case_report", "case_drug", "case_event", "case_lab", "case_indication
 TABLES = ("drug_synonym", *MODELS)
 # the input slots of each model (sql/standardized/<model>.sql)
 INPUTS = {
-    "case_report": ("raw_demo", "raw_outc", "raw_deleted_case", "raw_report_csv", "raw_icsr_report"),
+    "case_report": ("raw_demo", "raw_outc", "raw_rpsr", "raw_deleted_case", "raw_report_csv", "raw_icsr_report"),
     "case_drug": ("case_report", "raw_report_csv", "raw_icsr_drug"),
     "case_event": ("case_report", "raw_report_csv", "raw_icsr_reaction"),
     "case_lab": ("case_report", "raw_icsr_lab"),
@@ -137,7 +137,8 @@ def _build_full(con: duckdb.DuckDBPyConnection, say: Callable[[str], None]) -> i
 def _build_incremental(con: duckdb.DuckDBPyConnection, new_load_ids: list[int], say: Callable[[str], None]) -> int:
     say("finding the cases the new loads touch")
     db.execute(con, "standardized/scope", {"load_ids": new_load_ids})
-    inputs = {"raw_demo": "scope_raw_demo", "raw_outc": "scope_raw_outc", "raw_deleted_case": "scope_raw_deleted_case",
+    inputs = {"raw_demo": "scope_raw_demo", "raw_outc": "scope_raw_outc", "raw_rpsr": "scope_raw_rpsr",
+              "raw_deleted_case": "scope_raw_deleted_case",
               "raw_report_csv": "scope_raw_report_csv", "raw_icsr_report": "scope_raw_icsr_report",
               "raw_icsr_drug": "raw_icsr_drug", "raw_icsr_reaction": "raw_icsr_reaction", "raw_icsr_lab": "raw_icsr_lab"}
     for model in ("case_report", "case_drug", "case_event", "case_lab", "case_indication", "case_signature"):

@@ -1,9 +1,10 @@
 """Validation with Great Expectations: suites as data (``expectations/*.json``), one evaluator, every result kept.
 
-Each load is validated as one batch per raw table: the load's rows are pulled from DuckDB as Arrow and handed to
-pandas, then validated against the table's suite (:mod:`pv.validate.suites`). (GX's SQL datasource does not work
-against DuckDB: GX issues #10738 and #11579.) While an ingest writes a load's tables, the suites of the tables
-already written run on a worker thread (:class:`LoadValidator`): GX's work in Python overlaps DuckDB's writing.
+Each load is validated table by table: the columns of the load's rows that the table's suite reads are pulled
+from DuckDB as Arrow and handed to pandas, then validated against the suite, each column's expectations on a batch
+of that column and the row key (:mod:`pv.validate.suites`). (GX's SQL datasource does not work against DuckDB: GX
+issues #10738 and #11579.) While an ingest writes a load's tables, the suites of the tables already written run on
+a worker thread (:class:`LoadValidator`): GX's work in Python overlaps DuckDB's writing.
 
 Severity lives in each expectation's ``meta``:
 

@@ -106,13 +106,57 @@ def _gx_context():
 
 def run_suite(name: str, frame: pd.DataFrame) -> list[Outcome]:
     """Validate ``frame`` against suite ``name``; failing rows are identified by their ``line_no`` column
-    (or ``case_id`` on the standardized layer)."""
-    gx, source = _gx()
+    (or ``case_id`` on the standardized layer). Outcomes come in the suite's order.
+
+    Each column's expectations run on a batch of that column and the row key alone, and any expectation that
+    reads more than one column on the whole frame: GX filters the whole batch for every expectation (to set its
+    nulls aside), so a batch of two columns gives the same results several times faster than one of twenty
+    (DEMO's 21 expectations on 400,000 rows: 0.8 s against 1.9 s)."""
     doc = load_suite(name)
     key = "line_no" if "line_no" in frame.columns else "case_id"
-    frame = frame[_columns_read(doc, frame, key)]
-    suite = gx.ExpectationSuite(name=doc["name"], expectations=[
-        {"type": e["type"], "kwargs": e["kwargs"], "meta": e.get("meta", {})} for e in doc["expectations"]
+    groups: dict[str | None, list[tuple[int, dict]]] = {}
+    for i, exp in enumerate(doc["expectations"]):
+        groups.setdefault(_only_column(exp), []).append((i, exp))
+    ranked: list[tuple[int, Outcome]] = []
+    for column, exps in groups.items():
+        batch = frame[[key] if column == key else [column, key]] if column else frame
+        outcomes = _run_gx(name, doc["name"], [e for _, e in exps], batch, key)
+        ranked.extend(zip((i for i, _ in exps), outcomes, strict=True))
+    return [outcome for _, outcome in sorted(ranked, key=lambda r: r[0])]
+
+
+def _label(exp: dict) -> str:
+    column = exp.get("kwargs", {}).get("column")
+    return f"{exp['type']}({column})" if column else exp["type"]
+
+
+def _identity(type_: str, kwargs: dict) -> str:
+    """What tells one expectation of a suite from another: its type and arguments (GX adds the batch's id)."""
+    return json.dumps([type_, {k: v for k, v in kwargs.items() if k != "batch_id"}], sort_keys=True, default=str)
+
+
+def suite_columns(name: str) -> list[str] | None:
+    """The columns suite ``name`` reads (None: every column, as a multi-column expectation may read any)."""
+    read = [_only_column(e) for e in load_suite(name)["expectations"]]
+    return None if None in read else list(dict.fromkeys(read))
+
+
+# kwargs through which an expectation reads more columns than its ``column``
+_OTHER_COLUMNS = ("row_condition", "condition_parser", "column_A", "column_B", "column_list", "ignore_row_if")
+
+
+def _only_column(exp: dict) -> str | None:
+    """The one column an expectation reads, or None when it reads more (or a table-level property)."""
+    kwargs = exp.get("kwargs", {})
+    column = kwargs.get("column")
+    return column if column and not any(k in kwargs for k in _OTHER_COLUMNS) else None
+
+
+def _run_gx(name: str, suite_name: str, expectations: list[dict], frame: pd.DataFrame, key: str) -> list[Outcome]:
+    """One GX validation of ``frame`` against ``expectations``: an Outcome per expectation, in their order."""
+    gx, source = _gx()
+    suite = gx.ExpectationSuite(name=suite_name, expectations=[
+        {"type": e["type"], "kwargs": e["kwargs"], "meta": e.get("meta", {})} for e in expectations
     ])
     asset_name = f"{name}_{id(frame)}"
     asset = source.add_dataframe_asset(asset_name)
@@ -127,40 +171,52 @@ def run_suite(name: str, frame: pd.DataFrame) -> list[Outcome]:
         manager = source.get_execution_engine().batch_manager
         manager.batch_data_cache.clear()
         manager.reset_batch_cache()
-    outcomes = []
+    # GX answers grouped its own way (by column, not in the suite's order): put each answer at its expectation's place
+    # (identified by GX's own configuration of each, as it normalizes arguments: 0 becomes 0.0)
+    slots: dict[str, list[int]] = {}
+    for i, e in enumerate(suite.expectations):
+        cfg = e.configuration
+        if _label({"type": cfg.type, "kwargs": cfg.kwargs}) != _label(expectations[i]):
+            raise PvError(f"expectations/{name}.json: Great Expectations holds the suite's expectations in another "
+                          "order; its results cannot be matched to them.")
+        slots.setdefault(_identity(cfg.type, dict(cfg.kwargs)), []).append(i)
+    placed: list[tuple[int, Outcome]] = []
     for r in result.results:
         cfg = r.expectation_config
-        meta = cfg.meta or {}
-        res = r.result or {}
-        column = cfg.kwargs.get("column")
-        index_list = res.get("unexpected_index_list") or []
-        lines = [int(item[key]) for item in index_list if isinstance(item, dict) and key == "line_no"]
-        values = [item.get(column) for item in index_list if isinstance(item, dict)] if column else []
-        element_count = int(res.get("element_count") or 0)
-        unexpected = int(res.get("unexpected_count") or 0)
-        if r.exception_info and r.exception_info.get("raised_exception"):
-            raise PvError(f"expectations/{name}.json: {cfg.type} on {column} could not run: "
-                          f"{r.exception_info.get('exception_message')}")
-        samples = res.get("partial_unexpected_list") or []
-        outcomes.append(Outcome(
-            suite=name, expectation=f"{cfg.type}({column})" if column else cfg.type,
-            severity=meta.get("severity", "warning"), rationale=meta.get("rationale", ""), success=bool(r.success),
-            element_count=element_count, unexpected_count=unexpected,
-            unexpected_percent=float(res.get("unexpected_percent") or 0.0),
-            sample_values=[_plain(v) for v in samples[:SAMPLE_VALUES]], failed_lines=lines,
-            failed_values=[_plain(v) for v in values], result_json=json.dumps(_jsonable(r.to_json_dict())),
-        ))
-    return outcomes
+        places = slots.get(_identity(cfg.type, dict(cfg.kwargs)))
+        if not places:
+            raise PvError(f"expectations/{name}.json: Great Expectations answered {cfg.type} on "
+                          f"{cfg.kwargs.get('column')}, which was not asked or was answered twice.")
+        placed.append((places.pop(0), _outcome(name, r, key)))
+    if len(placed) != len(expectations):
+        raise PvError(f"expectations/{name}.json: Great Expectations returned {len(placed)} results for "
+                      f"{len(expectations)} expectations.")
+    return [outcome for _, outcome in sorted(placed, key=lambda p: p[0])]
 
 
-def _columns_read(doc: dict, frame: pd.DataFrame, key: str) -> list[str]:
-    """The frame's columns the suite reads, and the row key. Every expectation pv ships reads one column, and GX
-    filters the whole frame for each of them (to set nulls aside): a frame of only those columns gives the same
-    results several times faster. A suite with a table-level expectation gets every column."""
-    read = {e["kwargs"].get("column") for e in doc["expectations"]}
-    if None in read:
-        return list(frame.columns)
-    return [c for c in frame.columns if c in read or c == key]
+def _outcome(name: str, r, key: str) -> Outcome:
+    """pv's record of one GX ExpectationValidationResult ``r``; failing rows by their ``key`` column."""
+    cfg = r.expectation_config
+    meta = cfg.meta or {}
+    res = r.result or {}
+    column = cfg.kwargs.get("column")
+    index_list = res.get("unexpected_index_list") or []
+    lines = [int(item[key]) for item in index_list if isinstance(item, dict) and key == "line_no"]
+    values = [item.get(column) for item in index_list if isinstance(item, dict)] if column else []
+    element_count = int(res.get("element_count") or 0)
+    unexpected = int(res.get("unexpected_count") or 0)
+    if r.exception_info and r.exception_info.get("raised_exception"):
+        raise PvError(f"expectations/{name}.json: {cfg.type} on {column} could not run: "
+                      f"{r.exception_info.get('exception_message')}")
+    samples = res.get("partial_unexpected_list") or []
+    return Outcome(
+        suite=name, expectation=_label({"type": cfg.type, "kwargs": cfg.kwargs}),
+        severity=meta.get("severity", "warning"), rationale=meta.get("rationale", ""), success=bool(r.success),
+        element_count=element_count, unexpected_count=unexpected,
+        unexpected_percent=float(res.get("unexpected_percent") or 0.0),
+        sample_values=[_plain(v) for v in samples[:SAMPLE_VALUES]], failed_lines=lines,
+        failed_values=[_plain(v) for v in values], result_json=json.dumps(_jsonable(r.to_json_dict())),
+    )
 
 
 def _plain(value):
@@ -181,12 +237,17 @@ def _jsonable(obj):
 
 
 def batch_frame(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
-    """The batch for suite ``name``: Arrow from DuckDB, handed to pandas without a copy where possible.
-    DEMO and the standardized tables have their own batch SQL; the six tables that hang off DEMO share one."""
+    """The batch for suite ``name``: Arrow from DuckDB, handed to pandas without a copy where possible; only the
+    columns the suite reads, the row key and ``source_file`` are fetched. DEMO and the standardized tables have
+    their own batch SQL; the six tables that hang off DEMO share one."""
     if name in RAW_SUITES and name != "raw_demo":
-        table = db.query(con, "validate/batch_raw_child", params, {"raw_table": name})
+        sql, identifiers = "validate/batch_raw_child", {"raw_table": name}
     elif name in ICSR_SUITES:
-        table = db.query(con, "validate/batch_raw_icsr", params, {"raw_table": name})
+        sql, identifiers = "validate/batch_raw_icsr", {"raw_table": name}
     else:
-        table = db.query(con, f"validate/batch_{name}", params)
-    return table.to_pandas(types_mapper=pd.ArrowDtype)
+        sql, identifiers = f"validate/batch_{name}", None
+    read = suite_columns(name)
+    if read is not None:
+        key = "case_id" if name in STANDARDIZED_SUITES else "line_no"
+        read = list(dict.fromkeys([key, *read, *(["source_file"] if key == "line_no" else [])]))
+    return db.query(con, sql, params, identifiers, columns=read).to_pandas(types_mapper=pd.ArrowDtype)

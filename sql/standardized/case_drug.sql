@@ -30,16 +30,20 @@ faers_admitted_drug as (
     semi join {{ case_report }} as c on c.quarter = d.quarter and c.primary_id = try_cast(d.primaryid as bigint)
     anti join quarantined_row as q on q.table_name = 'raw_drug' and q.load_id = d.load_id and q.line_no = d.line_no
 ),
+-- the (report, drug_seq) keys given twice, found by a hash of the key (one 64-bit group key: grouping 55 M lines by
+-- three columns took 15 s at 20 M reports); only their lines are compared. A hash collision only sends a key
+-- through the comparison, which finds no repeat in it.
+faers_repeated_keys as (
+    select hash(quarter, primary_id, drug_seq) as key_hash
+    from faers_admitted_drug
+    group by key_hash
+    having count(*) > 1
+),
 faers_repeated_lines as (
     select d.load_id, d.line_no
     from faers_admitted_drug as d
-    inner join (
-        select quarter, primary_id, drug_seq, min(line_no) as first_line
-        from faers_admitted_drug
-        group by all
-        having count(*) > 1
-    ) as k on k.quarter = d.quarter and k.primary_id = d.primary_id and k.drug_seq is not distinct from d.drug_seq
-    where d.line_no > k.first_line
+    semi join faers_repeated_keys as k on k.key_hash = hash(d.quarter, d.primary_id, d.drug_seq)
+    qualify d.line_no > min(d.line_no) over (partition by d.quarter, d.primary_id, d.drug_seq)
 ),
 faers_rows as (
     select

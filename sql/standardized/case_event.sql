@@ -46,19 +46,36 @@ coded as materialized (
                 else 'llt_noncurrent' end as match_method
     from (select distinct pt_reported from events where pt_reported is not null) as s
     left join meddra_term as t on t.match_key = pt_match_key(s.pt_reported)
+),
+coded_events as (
+    select e.case_id, m.pt, e.pt_reported, e.drug_rec_act, e.line_no, m.llt_code, m.pt_code, m.meddra_version,
+           m.match_method
+    from events as e
+    inner join coded as m on m.pt_reported = e.pt_reported
+    where m.pt is not null
+),
+-- (case, PT) pairs given on more than one line, found by a hash of the pair (one 64-bit key): a pair seen once
+-- is kept as it is, and only the lines of the repeated hashes are grouped by (case, PT). Grouping every line by
+-- its strings with arg_min took 47 s of a 55 s build at 20 M reports. A hash collision only sends a pair
+-- through the grouping, which gives it the same row.
+repeated_pairs as (
+    select hash(case_id, pt) as pair_hash from coded_events group by pair_hash having count(*) > 1
 )
+select case_id, pt, pt_reported, drug_rec_act, llt_code, pt_code, meddra_version, match_method
+from coded_events as e
+anti join repeated_pairs as r on r.pair_hash = hash(e.case_id, e.pt)
+union all
 select case_id, pt, first.pt_reported, drug_rec_act, first.llt_code, pt_code, meddra_version, first.match_method
 from (
     -- the first line of each (case, PT) gives its reported spelling, LLT and match method together (one arg_min of
     -- a struct: they describe one line, and the grouping holds one copy of the ordering key); drug_rec_act is the
     -- first one given
-    select e.case_id, m.pt,
-           arg_min({'pt_reported': e.pt_reported, 'llt_code': m.llt_code, 'match_method': m.match_method},
+    select e.case_id, e.pt,
+           arg_min({'pt_reported': e.pt_reported, 'llt_code': e.llt_code, 'match_method': e.match_method},
                    e.line_no) as first,
            arg_min(e.drug_rec_act, e.line_no) as drug_rec_act,
-           any_value(m.pt_code) as pt_code, any_value(m.meddra_version) as meddra_version
-    from events as e
-    inner join coded as m on m.pt_reported = e.pt_reported
-    where m.pt is not null
-    group by e.case_id, m.pt
+           any_value(e.pt_code) as pt_code, any_value(e.meddra_version) as meddra_version
+    from coded_events as e
+    semi join repeated_pairs as r on r.pair_hash = hash(e.case_id, e.pt)
+    group by e.case_id, e.pt
 );

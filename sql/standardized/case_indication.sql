@@ -36,15 +36,29 @@ coded as materialized (
                 else 'llt_noncurrent' end as match_method
     from (select distinct indication_reported from reported) as s
     left join meddra_term as t on t.match_key = pt_match_key(s.indication_reported)
-)
-select case_id, drug_seq, indication, first.indication_reported, pt_code, first.match_method
-from (
-    -- the first line's text and match method together (one arg_min of a struct: one copy of the ordering key)
-    select r.case_id, r.drug_seq, m.indication,
-           arg_min({'indication_reported': r.indication_reported, 'match_method': m.match_method}, r.line_no) as first,
-           any_value(m.pt_code) as pt_code
+),
+coded_rows as (
+    select r.case_id, r.drug_seq, m.indication, r.indication_reported, r.line_no, m.pt_code, m.match_method
     from reported as r
     inner join coded as m on m.indication_reported = r.indication_reported
     where m.indication is not null
-    group by r.case_id, r.drug_seq, m.indication
+),
+-- (case, drug, indication) keys given on more than one line, found by a hash of the key as in case_event: a key
+-- seen once is kept as it is, only the repeated ones are grouped
+repeated_keys as (
+    select hash(case_id, drug_seq, indication) as key_hash from coded_rows group by key_hash having count(*) > 1
+)
+select case_id, drug_seq, indication, indication_reported, pt_code, match_method
+from coded_rows as r
+anti join repeated_keys as k on k.key_hash = hash(r.case_id, r.drug_seq, r.indication)
+union all
+select case_id, drug_seq, indication, first.indication_reported, pt_code, first.match_method
+from (
+    -- the first line's text and match method together (one arg_min of a struct: one copy of the ordering key)
+    select r.case_id, r.drug_seq, r.indication,
+           arg_min({'indication_reported': r.indication_reported, 'match_method': r.match_method}, r.line_no) as first,
+           any_value(r.pt_code) as pt_code
+    from coded_rows as r
+    semi join repeated_keys as k on k.key_hash = hash(r.case_id, r.drug_seq, r.indication)
+    group by r.case_id, r.drug_seq, r.indication
 );

@@ -10,7 +10,7 @@
 -- An openFDA case that FAERS's quarterly files also hold (openFDA is built from them: safetyreportid = caseid) is
 -- taken from the quarterly files only; view source_overlap lists them.
 -- Rows held in quarantine (view quarantined_row) are left out.
--- Key: case_id. Inputs: {{ raw_demo }}, {{ raw_outc }}, {{ raw_deleted_case }}, {{ raw_report_csv }},
+-- Key: case_id. Inputs: {{ raw_demo }}, {{ raw_outc }}, {{ raw_rpsr }}, {{ raw_deleted_case }}, {{ raw_report_csv }},
 -- {{ raw_icsr_report }} (the raw
 -- tables, or on an incremental build their rows for the cases a new load touched), quarantined_row.
 with demo_admitted as (
@@ -41,7 +41,9 @@ latest as (
     where v.caseid not in (select caseid from deleted)
 ),
 outcomes as (
-    select o.quarter, o.primaryid, list(distinct upper(trim(o.outc_cod)) order by upper(trim(o.outc_cod))) as outcomes
+    -- sorted distinct codes (list_sort(list_distinct(...)): one aggregate, where list(distinct ... order by ...)
+    -- plans two more groupings and a join)
+    select o.quarter, o.primaryid, list_sort(list_distinct(list(upper(trim(o.outc_cod))))) as outcomes
     from {{ raw_outc }} as o
     anti join quarantined_row as q on q.table_name = 'raw_outc' and q.load_id = o.load_id and q.line_no = o.line_no
     where o.outc_cod is not null
@@ -49,9 +51,8 @@ outcomes as (
 ),
 report_sources as (
     -- FAERS RPSR: where the report came from (e.g. SDY study, LIT literature, HP, CSM consumer, FGN foreign)
-    select r.quarter, r.primaryid, list(distinct upper(trim(r.rpsr_cod)) order by upper(trim(r.rpsr_cod))) as sources
-    from raw_rpsr as r
-    semi join latest as l on l.quarter = r.quarter and l.primaryid = r.primaryid
+    select r.quarter, r.primaryid, list_sort(list_distinct(list(upper(trim(r.rpsr_cod))))) as sources
+    from {{ raw_rpsr }} as r
     anti join quarantined_row as q on q.table_name = 'raw_rpsr' and q.load_id = r.load_id and q.line_no = r.line_no
     where r.rpsr_cod is not null
     group by r.quarter, r.primaryid
@@ -125,7 +126,9 @@ icsr_latest as (
     select a.case_id, arg_max({'load_id': a.load_id, 'record_no': a.record_no}, a.rank_key) as winner,
            count(*) as n_versions
     from icsr_admitted as a
-    anti join faers_cases as f on f.case_id = a.case_id
+    -- the FAERS cases: latest_version less the deleted (narrower than faers_cases, which then need not be kept)
+    anti join (select caseid from latest_version where caseid not in (select caseid from deleted)) as f
+        on f.caseid = a.case_id
     group by a.case_id
 ),
 icsr_cases as (

@@ -2,6 +2,7 @@
 drop table if exists temp.scope_case;
 drop table if exists temp.scope_raw_demo;
 drop table if exists temp.scope_raw_outc;
+drop table if exists temp.scope_raw_rpsr;
 drop table if exists temp.scope_raw_deleted_case;
 drop table if exists temp.scope_raw_report_csv;
 drop table if exists temp.scope_raw_icsr_report;

@@ -22,6 +22,10 @@ create or replace temp table scope_raw_outc as
 select o.* from raw_outc as o
 semi join scope_raw_demo as d on d.quarter = o.quarter and d.primaryid = o.primaryid;
 
+create or replace temp table scope_raw_rpsr as
+select r.* from raw_rpsr as r
+semi join scope_raw_demo as d on d.quarter = r.quarter and d.primaryid = r.primaryid;
+
 create or replace temp table scope_raw_deleted_case as
 select * from raw_deleted_case where trim(caseid) in (select case_id from scope_case);
 
