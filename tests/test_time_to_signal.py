@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 from conftest import demo_row, drug_row, reac_row, write_quarter
 
@@ -309,3 +310,30 @@ def test_the_checkpoint_is_not_used_when_the_earlier_quarters_could_differ(deliv
     path.write_text("report_id,drug,event,role,received_date\n1,ALEMTUZUMAB,Rash,PS,2019-02-03\n")
     ingest_report_csv(con, path, mix_synthetic=True)         # (this test comes last: the module's data change)
     assert carried(runs.run_in_process(con, cfg)) == 0
+
+
+def test_a_quarter_whose_fit_fails_borrows_no_prior_from_later_quarters(monkeypatch):
+    """A quarter end whose prior fit does not converge uses the previous quarter's prior, else this quarter's
+    PT-level one, else DuMouchel's (1999) starting values, which depend on no data: never the run's prior, which
+    is fitted on the quarters after it."""
+    from pv.errors import PvError
+    from pv.signals import asof
+    from pv.stats.mgps import DEFAULT_STARTS, MGPSPrior
+
+    def no_convergence(*_a, **_k):
+        raise PvError("fit_mgps: the prior fit did not converge")
+
+    monkeypatch.setattr(asof, "_fit", no_convergence)
+    a = np.array([1.0, 2.0, 5.0, 1.0])
+    expected = np.array([0.5, 1.5, 0.8, 2.0])
+    level = np.array(["pt"] * 4, dtype=object)
+    runs_prior = {"pt": MGPSPrior(3.0, 0.5, 1.0, 1.0, 0.2, 1.0)}
+    first = dict(previous={}, final_priors=runs_prior, last=False, min_pairs_own_prior=1,
+                 cache=asof.PriorCache({}), digest=lambda _mask, lvl: lvl)
+    priors, sources = asof._quarter_priors(level, a, expected, **first)
+    assert tuple(priors["pt"].theta) == DEFAULT_STARTS[0] and priors["pt"] is not runs_prior["pt"]
+    assert sources["pt"] == "not fitted (no convergence on 4 pairs): DuMouchel's (1999) starting prior used"
+    assert priors["pt"].nll == pytest.approx(asof.neg_log_likelihood(DEFAULT_STARTS[0], a, expected))
+    earlier = {"pt": MGPSPrior(0.4, 0.2, 3.0, 2.0, 0.5, 1.0)}
+    priors, sources = asof._quarter_priors(level, a, expected, **{**first, "previous": earlier})
+    assert priors["pt"] is earlier["pt"] and sources["pt"].endswith("the previous quarter's prior used")

@@ -39,7 +39,7 @@ import pandas as pd
 from pv import db
 from pv.errors import PvError
 from pv.stats import fit_mgps
-from pv.stats.mgps import DEFAULT_STARTS, MGPSPrior
+from pv.stats.mgps import DEFAULT_STARTS, MGPSPrior, neg_log_likelihood
 
 SQUASH_ABOVE = 50_000   # distinct (a, E) points above which an as-of fit runs on the squashed table
 
@@ -347,14 +347,26 @@ def _quarter_priors(level, a, expected, previous: dict[str, MGPSPrior], final_pr
                 cache.put(key, priors[lvl])
             except PvError:
                 # a small early table can leave the two-gamma fit without a converged optimum: say so, and use the
-                # nearest prior that exists (the previous quarter's, this quarter's PT-level one, else the run's)
-                fallback = [(previous.get(lvl), "the previous quarter's prior"), (priors.get("pt"), "this quarter's "
-                            "PT-level prior"), (final_priors.get(lvl) or final_priors.get("pt"), "the run's prior")]
+                # nearest prior known at this quarter end (the previous quarter's, this quarter's PT-level one,
+                # else one that depends on no data), never one fitted on later quarters
+                fallback = [(previous.get(lvl), "the previous quarter's prior"),
+                            (priors.get("pt"), "this quarter's PT-level prior"),
+                            (reference_prior(a[mask], expected[mask]), "DuMouchel's (1999) starting prior")]
                 prior, what = next((p, w) for p, w in fallback if p is not None)
                 priors[lvl], sources[lvl] = prior, f"not fitted (no convergence on {n:,} pairs): {what} used"
         else:
             priors[lvl], sources[lvl] = priors["pt"], "pt-level prior of this quarter (too few pairs to fit)"
     return priors, sources
+
+
+def reference_prior(a, expected) -> MGPSPrior:
+    """DuMouchel's (1999) starting values (α1 0.2, β1 0.1, α2 2, β2 4, p 1/3) as a prior, with its −log L on
+    this table: the prior of a quarter end whose own fit fails and that has no earlier one, as it depends on no
+    data (borrowing the run's prior would use the quarters after it)."""
+    theta = DEFAULT_STARTS[0]
+    return MGPSPrior(*theta, nll=neg_log_likelihood(theta, a, expected), converged=False,
+                     n_pairs=int(np.count_nonzero(np.asarray(a) >= 1)), method="reference (not fitted)",
+                     warnings=["no fit converged: DuMouchel's (1999) starting values used as the prior"])
 
 
 def _fit(a, expected, warm: MGPSPrior | None, warm_is_previous: bool) -> tuple[MGPSPrior, str]:
