@@ -27,11 +27,9 @@ def main() -> None:
     (result,) = ingest_path(con, data, validate=False)
     print(f"ingest without validation: {time.perf_counter() - t:.1f} s ({sum(result.rows.values()):,} rows)")
     from pv import validate
-    from pv.validate.suites import start_loading
 
     t = time.perf_counter()
-    start_loading()                       # the import of GX and its context, as an ingest starts it
-    validate.load_suite("raw_demo")
+    validate.start_loading()              # the import of GX and its context, as an ingest starts it
     validate.run_suite("raw_rpsr", validate.batch_frame(con, "raw_rpsr", {"load_id": result.load_id}).head(1))
     print(f"import great_expectations: {time.perf_counter() - t:.1f} s (once per process)")
     t = time.perf_counter()

@@ -100,7 +100,7 @@ def test_column_batches_give_what_one_batch_of_the_whole_frame_gives(con, tmp_pa
         doc = pv_validate.load_suite(name)
         whole = suites._run_gx(name, doc["name"], doc["expectations"], frame, "line_no")   # GX's own way
         split = pv_validate.run_suite(name, frame)
-        assert [o.expectation for o in split] == [suites._label(e) for e in doc["expectations"]]
+        assert [o.expectation for o in split] == [suites._label(e["type"], e["kwargs"]) for e in doc["expectations"]]
         assert [_without_batch_id(o) for o in split] == [_without_batch_id(o) for o in whole]
         assert any(not o.success for o in split)
 

@@ -99,9 +99,13 @@ def ingest_quarters(con: duckdb.DuckDBPyConnection, sources: list[QuarterSource]
 
 def _worth_reading(con: duckdb.DuckDBPyConnection, source: QuarterSource) -> bool:
     """Whether reading ``source`` ahead can be of use: it has the files a quarter needs and is not loaded yet."""
-    return (all(k in source.members for k in REQUIRED_KINDS)
-            and db.one(con, "select 1 from ingest_log where source_sha256 = $sha and status = 'loaded'",
-                       {"sha": source.sha256}) is None)
+    return all(k in source.members for k in REQUIRED_KINDS) and _load_of(con, source.sha256) is None
+
+
+def _load_of(con: duckdb.DuckDBPyConnection, sha: str) -> int | None:
+    """The load in force of the file (or folder) with this SHA-256, if it is loaded."""
+    row = db.one(con, "select load_id from ingest_log where source_sha256 = $sha and status = 'loaded'", {"sha": sha})
+    return row[0] if row else None
 
 
 def raw_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
@@ -170,10 +174,10 @@ def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progre
     say = progress or (lambda _msg: None)
     started, t0 = datetime.now(), time.perf_counter()
     sha = source.sha256
-    same = db.one(con, "select load_id from ingest_log where source_sha256 = $sha and status = 'loaded'", {"sha": sha})
-    if same:
-        return IngestResult(str(source.path), source.quarter, "skipped", same[0],
-                            message=f"{source.path.name} ({source.quarter}) is already loaded (load {same[0]}); nothing to do.")
+    same = _load_of(con, sha)
+    if same is not None:
+        return IngestResult(str(source.path), source.quarter, "skipped", same,
+                            message=f"{source.path.name} ({source.quarter}) is already loaded (load {same}); nothing to do.")
     missing = [k for k in REQUIRED_KINDS if k not in source.members]
     if missing:
         raise InputRefused(
@@ -236,8 +240,7 @@ def ingest_quarter(con: duckdb.DuckDBPyConnection, source: QuarterSource, progre
             {"load_id": load_id, "path": str(source.path), "sha": sha, "format": era_of(source.quarter),
              "quarter": source.quarter, **{f"n_{k}": rows.get(k) for k in (*KINDS, "deleted")},
              "n_bad": len(bad) + n_validation_bad, "n_rejoined": quarter.n_rejoined, "n_latin1": quarter.n_latin1,
-             "seconds": seconds,
-             "started": started, "message": message, "synthetic": source.is_synthetic,
+             "seconds": seconds, "started": started, "message": message, "synthetic": source.is_synthetic,
              "warnings": json.dumps(warnings) if warnings else None},
         )
         for (old,) in previous:

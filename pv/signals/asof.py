@@ -111,8 +111,7 @@ class PriorCache:
     def load(cls, con: duckdb.DuckDBPyConnection) -> PriorCache:
         db.execute(con, "analytics/asof_prior_cache_schema")
         rows = con.execute("select digest, prior from asof_prior_cache").fetchall()
-        return cls({d: MGPSPrior(**{k: v for k, v in json.loads(p).items() if k in MGPSPrior.__dataclass_fields__})
-                    for d, p in rows})
+        return cls({d: MGPSPrior.from_dict(json.loads(p)) for d, p in rows})
 
     def get(self, digest: str) -> MGPSPrior | None:
         prior = self.known.get(digest)

@@ -109,13 +109,12 @@ def _load_state(con: duckdb.DuckDBPyConnection, qi: int, quarters: list[str], n_
     drugs = con.execute("select drug, n from asof_checkpoint_drug order by drug_pos").fetchnumpy()
     events = con.execute("select level, event, n from asof_checkpoint_event order by event_pos").fetchnumpy()
     pairs = con.execute("select drug_pos, event_pos, a from asof_checkpoint_pair").fetchnumpy()
-    fields = MGPSPrior.__dataclass_fields__
     return TableState(
         qi, list(quarters), np.asarray(drugs["drug"], dtype=object), np.asarray(events["level"], dtype=object),
         np.asarray(events["event"], dtype=object), np.asarray(pairs["drug_pos"], dtype=np.int64),
         np.asarray(pairs["event_pos"], dtype=np.int64), np.asarray(pairs["a"], dtype=np.int64),
         np.asarray(drugs["n"], dtype=np.int64), np.asarray(events["n"], dtype=np.int64), int(n_total),
-        {lvl: MGPSPrior(**{k: v for k, v in p.items() if k in fields}) for lvl, p in json.loads(priors).items()})
+        {lvl: MGPSPrior.from_dict(p) for lvl, p in json.loads(priors).items()})
 
 
 def save(con: duckdb.DuckDBPyConnection, run_id: int, state: TableState, method: str) -> None:

@@ -190,8 +190,8 @@ def build(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None
             "models_sha256, n_cases_rebuilt, seconds, meddra_version, meddra_sha256) "
             "values ($mode, $reason, $loads, $fp, $seed, $models, $n, $s, $mv, $msha)",
             {"mode": how.mode, "reason": how.reason, "loads": how.load_ids,
-             "fp": quarantine_fingerprint(con, how.load_ids), "seed": _seed_sha256(), "models": _models_sha256(), "n": n_cases, "s": seconds,
-             "mv": how.meddra_version, "msha": meddra.release_sha256(con, how.meddra_version)}).fetchall()
+             "fp": quarantine_fingerprint(con, how.load_ids), "seed": _seed_sha256(), "models": _models_sha256(),
+             "n": n_cases, "s": seconds, "mv": how.meddra_version, "msha": meddra.release_sha256(con, how.meddra_version)}).fetchall()
         counts: dict = {t: db.one(con, f"select count(*) from {t}")[0] for t in TABLES}  # noqa: S608 (fixed names)
         counts["openfda_overlap"] = db.one(con, "select count(*) from source_overlap")[0]
         con.commit()

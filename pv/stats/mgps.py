@@ -107,6 +107,11 @@ class MGPSPrior:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, stored: dict) -> MGPSPrior:
+        """The prior :meth:`as_dict` stored (keys this version does not know are left aside)."""
+        return cls(**{k: v for k, v in stored.items() if k in cls.__dataclass_fields__})
+
 
 def neg_log_likelihood(theta, observed, expected) -> float:
     """−log L of θ = (α1, β1, α2, β2, p) on pairs with N ≥ 1, truncated at N ≥ 1 (openEBGM's ``negLL``)."""

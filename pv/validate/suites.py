@@ -125,14 +125,17 @@ def run_suite(name: str, frame: pd.DataFrame) -> list[Outcome]:
     return [outcome for _, outcome in sorted(ranked, key=lambda r: r[0])]
 
 
-def _label(exp: dict) -> str:
-    column = exp.get("kwargs", {}).get("column")
-    return f"{exp['type']}({column})" if column else exp["type"]
+def _label(type_: str, kwargs) -> str:
+    """How an outcome names its expectation: its type and column, e.g. expect_column_values_to_be_in_set(sex)."""
+    column = kwargs.get("column")
+    return f"{type_}({column})" if column else type_
 
 
-def _identity(type_: str, kwargs: dict) -> str:
-    """What tells one expectation of a suite from another: its type and arguments (GX adds the batch's id)."""
-    return json.dumps([type_, {k: v for k, v in kwargs.items() if k != "batch_id"}], sort_keys=True, default=str)
+def _identity(cfg) -> str:
+    """What tells one expectation's configuration from another's: its type and arguments (less the batch id GX
+    adds to a result's)."""
+    kwargs = {k: v for k, v in dict(cfg.kwargs).items() if k != "batch_id"}
+    return json.dumps([cfg.type, kwargs], sort_keys=True, default=str)
 
 
 def suite_columns(name: str) -> list[str] | None:
@@ -171,23 +174,18 @@ def _run_gx(name: str, suite_name: str, expectations: list[dict], frame: pd.Data
         manager = source.get_execution_engine().batch_manager
         manager.batch_data_cache.clear()
         manager.reset_batch_cache()
-    # GX answers grouped its own way (by column, not in the suite's order): put each answer at its expectation's place
-    # (identified by GX's own configuration of each, as it normalizes arguments: 0 becomes 0.0)
-    slots: dict[str, list[int]] = {}
+    # GX answers grouped its own way (by column, not in the suite's order): each answer goes to the place of its
+    # expectation, matched on GX's own configuration of it (GX normalizes arguments: 0 becomes 0.0)
+    places: dict[str, list[int]] = {}
     for i, e in enumerate(suite.expectations):
-        cfg = e.configuration
-        if _label({"type": cfg.type, "kwargs": cfg.kwargs}) != _label(expectations[i]):
-            raise PvError(f"expectations/{name}.json: Great Expectations holds the suite's expectations in another "
-                          "order; its results cannot be matched to them.")
-        slots.setdefault(_identity(cfg.type, dict(cfg.kwargs)), []).append(i)
+        places.setdefault(_identity(e.configuration), []).append(i)
     placed: list[tuple[int, Outcome]] = []
     for r in result.results:
-        cfg = r.expectation_config
-        places = slots.get(_identity(cfg.type, dict(cfg.kwargs)))
-        if not places:
-            raise PvError(f"expectations/{name}.json: Great Expectations answered {cfg.type} on "
-                          f"{cfg.kwargs.get('column')}, which was not asked or was answered twice.")
-        placed.append((places.pop(0), _outcome(name, r, key)))
+        free = places.get(_identity(r.expectation_config))
+        if not free:
+            raise PvError(f"expectations/{name}.json: Great Expectations answered {r.expectation_config.type} on "
+                          f"{r.expectation_config.kwargs.get('column')}, which was not asked or was answered twice.")
+        placed.append((free.pop(0), _outcome(name, r, key)))
     if len(placed) != len(expectations):
         raise PvError(f"expectations/{name}.json: Great Expectations returned {len(placed)} results for "
                       f"{len(expectations)} expectations.")
@@ -210,7 +208,7 @@ def _outcome(name: str, r, key: str) -> Outcome:
                       f"{r.exception_info.get('exception_message')}")
     samples = res.get("partial_unexpected_list") or []
     return Outcome(
-        suite=name, expectation=_label({"type": cfg.type, "kwargs": cfg.kwargs}),
+        suite=name, expectation=_label(cfg.type, cfg.kwargs),
         severity=meta.get("severity", "warning"), rationale=meta.get("rationale", ""), success=bool(r.success),
         element_count=element_count, unexpected_count=unexpected,
         unexpected_percent=float(res.get("unexpected_percent") or 0.0),

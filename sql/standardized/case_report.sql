@@ -10,9 +10,9 @@
 -- An openFDA case that FAERS's quarterly files also hold (openFDA is built from them: safetyreportid = caseid) is
 -- taken from the quarterly files only; view source_overlap lists them.
 -- Rows held in quarantine (view quarantined_row) are left out.
--- Key: case_id. Inputs: {{ raw_demo }}, {{ raw_outc }}, {{ raw_rpsr }}, {{ raw_deleted_case }}, {{ raw_report_csv }},
--- {{ raw_icsr_report }} (the raw
--- tables, or on an incremental build their rows for the cases a new load touched), quarantined_row.
+-- Key: case_id. Inputs: {{ raw_demo }}, {{ raw_outc }}, {{ raw_rpsr }}, {{ raw_deleted_case }},
+-- {{ raw_report_csv }}, {{ raw_icsr_report }} (the raw tables, or on an incremental build their rows for the cases
+-- a new load touched), quarantined_row.
 with demo_admitted as (
     select d.load_id, d.line_no, d.quarter, d.primaryid, d.caseid, d.caseversion, d.fda_dt
     from {{ raw_demo }} as d
